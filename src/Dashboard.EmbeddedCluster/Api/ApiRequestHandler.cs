@@ -1,0 +1,452 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Dashboard.EmbeddedCluster.Printing;
+using Dashboard.EmbeddedCluster.Storage;
+using Microsoft.AspNetCore.Http;
+
+namespace Dashboard.EmbeddedCluster.Api;
+
+/// <summary>
+/// Maps Kubernetes REST paths and verbs onto <see cref="ClusterApi"/>:
+/// <c>/api/v1/...</c> and <c>/apis/{group}/{version}/...</c>, namespaced or cluster-wide,
+/// with subresources, watches, Table output and Status errors.
+/// </summary>
+public sealed class ApiRequestHandler(EmbeddedCluster cluster, ApiMetrics metrics, FaultInjection faults)
+{
+    static readonly TimeSpan BookmarkInterval = TimeSpan.FromSeconds(10);
+    ClusterApi Api => cluster.Api;
+
+    sealed record Target(ResourceType Type, string? Namespace, string? Name, string? Subresource);
+
+    public async Task HandleAsync(HttpContext context)
+    {
+        var path = context.Request.Path.Value ?? "/";
+        try
+        {
+            switch (path)
+            {
+                case "/version": await WriteJson(context, 200, Discovery.Version()); return;
+                case "/api": await WriteJson(context, 200, Discovery.CoreVersions(context.Request.Host.Value ?? "127.0.0.1")); return;
+                case "/apis": await WriteJson(context, 200, Discovery.GroupList()); return;
+                case "/healthz" or "/livez" or "/readyz":
+                    context.Response.ContentType = "text/plain";
+                    await context.Response.WriteAsync("ok");
+                    return;
+                case "/metrics":
+                    context.Response.ContentType = "text/plain; version=0.0.4";
+                    await context.Response.WriteAsync(metrics.Render());
+                    return;
+                case "/openapi/v3": await WriteJson(context, 200, Discovery.OpenApiRoot()); return;
+                case "/_embedded/faults": await HandleFaults(context); return;
+            }
+            if (path.StartsWith("/openapi/v3/", StringComparison.Ordinal))
+            {
+                var doc = Discovery.OpenApiGroupVersion(path["/openapi/v3/".Length..]);
+                if (doc is null) throw ApiException.UnknownResource();
+                await WriteJson(context, 200, doc);
+                return;
+            }
+
+            var segments = path.Trim('/').Split('/').Select(Uri.UnescapeDataString).ToArray();
+            string groupVersion;
+            int rest;
+            if (segments.Length >= 2 && segments[0] == "api") { groupVersion = segments[1]; rest = 2; }
+            else if (segments.Length >= 3 && segments[0] == "apis") { groupVersion = $"{segments[1]}/{segments[2]}"; rest = 3; }
+            else if (segments.Length == 2 && segments[0] == "apis")
+            {
+                await WriteJson(context, 200, Discovery.GroupDocument(segments[1]) ?? throw ApiException.UnknownResource());
+                return;
+            }
+            else throw ApiException.UnknownResource();
+
+            if (segments.Length == rest)
+            {
+                await WriteJson(context, 200, Discovery.ResourceList(groupVersion) ?? throw ApiException.UnknownResource());
+                return;
+            }
+            var target = Resolve(groupVersion, segments[rest..], context.Request.Method, out var watchPath);
+            await Dispatch(context, target, watchPath);
+        }
+        catch (ApiException e)
+        {
+            await WriteError(context, e);
+        }
+        catch (JsonException e)
+        {
+            await WriteError(context, ApiException.BadRequest($"the object provided is unrecognized: {e.Message}"));
+        }
+    }
+
+    static Target Resolve(string groupVersion, string[] parts, string method, out bool watchPath)
+    {
+        watchPath = false;
+        if (parts.Length > 0 && parts[0] == "watch") { watchPath = true; parts = parts[1..]; }
+        ResourceType? Find(string plural) => ResourceTypes.Find(groupVersion, plural);
+
+        if (parts.Length >= 3 && parts[0] == "namespaces" && Find(parts[2]) is { Namespaced: true } namespacedType)
+        {
+            CheckPathName(ResourceTypes.Namespaces, parts[1]);
+            return new Target(namespacedType, parts[1], parts.Length > 3 ? parts[3] : null, Subresource(namespacedType, parts, 4));
+        }
+        var type = Find(parts[0]) ?? throw ApiException.UnknownResource();
+        return new Target(type, null, parts.Length > 1 ? parts[1] : null, Subresource(type, parts, 2));
+    }
+
+    static string? Subresource(ResourceType type, string[] parts, int index)
+    {
+        if (parts.Length <= index) return null;
+        if (parts.Length > index + 1 || !type.Subresources.Contains(parts[index])) throw ApiException.UnknownResource();
+        return parts[index];
+    }
+
+    static void CheckPathName(ResourceType type, string name)
+    {
+        if (name.Length == 0 || name.Contains('/') || name is "." or "..")
+            throw ApiException.BadRequest($"invalid resource name \"{name}\": may not contain '/'");
+    }
+
+    async Task Dispatch(HttpContext context, Target target, bool watchPath)
+    {
+        var request = context.Request;
+        var query = request.Query;
+        var method = request.Method;
+        var resource = target.Type.Plural;
+        var verb = method switch
+        {
+            "GET" when target.Name is null && (watchPath || query["watch"] is ["true" or "1"]) => "WATCH",
+            "GET" when target.Name is null => "LIST",
+            "GET" => "GET",
+            "POST" => "POST",
+            "PUT" => "PUT",
+            "PATCH" => "PATCH",
+            "DELETE" when target.Name is null => "DELETECOLLECTION",
+            "DELETE" => "DELETE",
+            _ => throw ApiException.MethodNotAllowed($"the server does not allow this method on the requested resource"),
+        };
+
+        if (faults.Active is { } fault)
+        {
+            if (fault.LatencyMs > 0) await Task.Delay(fault.LatencyMs, context.RequestAborted);
+            if (fault.ErrorRate > 0 && Random.Shared.NextDouble() < fault.ErrorRate)
+            {
+                if (fault.ErrorCode == 429) context.Response.Headers.RetryAfter = fault.RetryAfterSeconds.ToString(CultureInfo.InvariantCulture);
+                var reason = fault.ErrorCode switch { 429 => "TooManyRequests", 503 => "ServiceUnavailable", 504 => "Timeout", _ => "InternalError" };
+                metrics.Request(verb, resource, fault.ErrorCode);
+                await WriteError(context, new ApiException(fault.ErrorCode, reason, fault.ErrorCode == 429 ? "the server has received too many requests and has asked us to try again later" : "an error on the server (\"injected fault\") has prevented the request from succeeding"));
+                return;
+            }
+        }
+
+        try
+        {
+            switch (verb)
+            {
+                case "WATCH":
+                    await Watch(context, target);
+                    return;
+                case "LIST":
+                    {
+                        var (items, rv) = Api.List(target.Type, target.Namespace, LabelSelector.Parse(query["labelSelector"]), FieldSelector.Parse(query["fieldSelector"]));
+                        metrics.Request(verb, resource, 200);
+                        if (WantsTable(request))
+                        {
+                            await WriteJson(context, 200, TablePrinter.Table(target.Type, items.Select(i => i.Object), rv, Now));
+                            return;
+                        }
+                        await WriteList(context, target.Type, items, rv);
+                        return;
+                    }
+                case "GET":
+                    {
+                        var stored = Api.Find(target.Type, target.Namespace, target.Name!) ?? throw ApiException.NotFound(target.Type, target.Name!);
+                        metrics.Request(verb, resource, 200);
+                        if (target.Subresource == "scale") { await WriteJson(context, 200, Api.ScaleOf(target.Type, stored)); return; }
+                        if (WantsTable(request)) { await WriteJson(context, 200, TablePrinter.Table(target.Type, [stored.Object], stored.ResourceVersion, Now)); return; }
+                        await WriteRaw(context, 200, stored.Json);
+                        return;
+                    }
+                case "POST":
+                    {
+                        if (target.Name is not null) throw ApiException.MethodNotAllowed("the server does not allow this method on the requested resource");
+                        var body = await ReadObject(request);
+                        var result = Api.Create(target.Type, target.Namespace, body, WriteOptionsOf(query));
+                        metrics.Request(verb, resource, 201);
+                        AddWarnings(context, result.Warnings);
+                        await WriteJson(context, 201, result.Object);
+                        return;
+                    }
+                case "PUT":
+                    {
+                        var body = await ReadObject(request);
+                        WriteResult result;
+                        if (target.Subresource == "scale")
+                        {
+                            var current = Api.Find(target.Type, target.Namespace, target.Name!) ?? throw ApiException.NotFound(target.Type, target.Name!);
+                            result = new(Api.ApplyScale(target.Type, current, body, WriteOptionsOf(query)), []);
+                        }
+                        else result = Api.Update(target.Type, target.Namespace, target.Name!, body, target.Subresource, WriteOptionsOf(query));
+                        metrics.Request(verb, resource, 200);
+                        AddWarnings(context, result.Warnings);
+                        await WriteJson(context, 200, result.Object);
+                        return;
+                    }
+                case "PATCH":
+                    {
+                        var contentType = request.ContentType ?? "";
+                        var text = await ReadText(request);
+                        var result = Api.Patch(target.Type, target.Namespace, target.Name!, contentType, text, target.Subresource, WriteOptionsOf(query));
+                        metrics.Request(verb, resource, 200);
+                        AddWarnings(context, result.Warnings);
+                        await WriteJson(context, 200, result.Object);
+                        return;
+                    }
+                case "DELETE":
+                    {
+                        var options = await DeleteOptionsOf(request);
+                        var result = Api.Delete(target.Type, target.Namespace, target.Name!, options);
+                        metrics.Request(verb, resource, 200);
+                        await WriteJson(context, 200, result);
+                        return;
+                    }
+                case "DELETECOLLECTION":
+                    {
+                        var options = await DeleteOptionsOf(request);
+                        var (items, rv) = Api.List(target.Type, target.Namespace, LabelSelector.Parse(query["labelSelector"]), FieldSelector.Parse(query["fieldSelector"]));
+                        foreach (var item in items)
+                        {
+                            try { Api.Delete(target.Type, item.Namespace, item.Name, options); }
+                            catch (ApiException e) when (e.Code == 404) { }
+                        }
+                        metrics.Request(verb, resource, 200);
+                        await WriteList(context, target.Type, items, rv);
+                        return;
+                    }
+            }
+        }
+        catch (ApiException e)
+        {
+            metrics.Request(verb, resource, e.Code);
+            throw;
+        }
+    }
+
+    DateTime Now => Api.Clock.GetUtcNow().UtcDateTime;
+
+    static bool WantsTable(HttpRequest request) =>
+        request.Headers.Accept.ToString().Contains("as=Table", StringComparison.Ordinal);
+
+    static WriteOptions WriteOptionsOf(IQueryCollection query) => new(
+        DryRun: query["dryRun"] is ["All"],
+        FieldValidation: query["fieldValidation"].ToString() switch
+        {
+            "Strict" => FieldValidation.Strict,
+            "Ignore" => FieldValidation.Ignore,
+            _ => FieldValidation.Warn,
+        });
+
+    static async Task<DeleteOptions> DeleteOptionsOf(HttpRequest request)
+    {
+        var query = request.Query;
+        long? grace = long.TryParse(query["gracePeriodSeconds"], CultureInfo.InvariantCulture, out var g) ? g : null;
+        var propagation = query["propagationPolicy"].ToString() is { Length: > 0 } p ? p : "Background";
+        long? precondition = null;
+        var dryRun = query["dryRun"] is ["All"];
+        var text = await ReadText(request);
+        if (!string.IsNullOrWhiteSpace(text) && JsonNode.Parse(text) is JsonObject body)
+        {
+            grace = body["gracePeriodSeconds"]?.ToLong() ?? grace;
+            propagation = body["propagationPolicy"]?.ToString() ?? (body["orphanDependents"]?.ToString() == "true" ? "Orphan" : propagation);
+            precondition = body["preconditions"]?["resourceVersion"]?.ToLong();
+            dryRun |= body["dryRun"] is JsonArray d && d.Any(x => x?.ToString() == "All");
+        }
+        return new DeleteOptions(grace, propagation, precondition, dryRun);
+    }
+
+    static async Task<string> ReadText(HttpRequest request)
+    {
+        using var reader = new StreamReader(request.Body, Encoding.UTF8);
+        return await reader.ReadToEndAsync();
+    }
+
+    static async Task<JsonObject> ReadObject(HttpRequest request)
+    {
+        var text = await ReadText(request);
+        if (string.IsNullOrWhiteSpace(text)) throw ApiException.BadRequest("the body of the request was empty");
+        JsonNode? node;
+        try
+        {
+            node = (request.ContentType ?? "").Contains("yaml", StringComparison.OrdinalIgnoreCase) ? YamlJson.Parse(text) : JsonNode.Parse(text);
+        }
+        catch (Exception e) when (e is JsonException or YamlDotNet.Core.YamlException)
+        {
+            throw ApiException.BadRequest($"the object provided is unrecognized: couldn't get version/kind; json parse error: {e.Message}");
+        }
+        return node as JsonObject ?? throw ApiException.BadRequest("the object provided is unrecognized: the body must be a JSON object");
+    }
+
+    static void AddWarnings(HttpContext context, IReadOnlyList<string> warnings)
+    {
+        foreach (var w in warnings)
+            context.Response.Headers.Append("Warning", $"299 - \"{w.Replace("\"", "\\\"")}\"");
+    }
+
+    static async Task WriteList(HttpContext context, ResourceType type, IReadOnlyList<StoredObject> items, long rv)
+    {
+        // Items are pre-serialised once per version; build the list by concatenation instead of re-serialising.
+        var builder = new StringBuilder();
+        builder.Append("{\"kind\":\"").Append(type.Kind).Append("List\",\"apiVersion\":\"").Append(type.GroupVersion)
+            .Append("\",\"metadata\":{\"resourceVersion\":\"").Append(rv.ToString(CultureInfo.InvariantCulture)).Append("\"},\"items\":[");
+        for (var i = 0; i < items.Count; i++)
+        {
+            if (i > 0) builder.Append(',');
+            builder.Append(items[i].Json);
+        }
+        builder.Append("]}");
+        await WriteRaw(context, 200, builder.ToString());
+    }
+
+    async Task Watch(HttpContext context, Target target)
+    {
+        var query = context.Request.Query;
+        var labels = LabelSelector.Parse(query["labelSelector"]);
+        var fields = FieldSelector.Parse(query["fieldSelector"]);
+        if (target.Name is not null) throw ApiException.MethodNotAllowed("watch requires a collection path");
+        long? fromRv = query["resourceVersion"].ToString() is { Length: > 0 } rvText
+            ? long.TryParse(rvText, CultureInfo.InvariantCulture, out var rv) ? rv : throw ApiException.BadRequest($"invalid resourceVersion \"{rvText}\"")
+            : null;
+        var bookmarks = query["allowWatchBookmarks"] is ["true"];
+        var timeout = int.TryParse(query["timeoutSeconds"], CultureInfo.InvariantCulture, out var t) && t > 0 ? TimeSpan.FromSeconds(t) : TimeSpan.FromMinutes(30);
+        var table = WantsTable(context.Request);
+        var resource = target.Type.Plural;
+
+        context.Response.StatusCode = 200;
+        context.Response.ContentType = "application/json";
+        context.Response.Headers.CacheControl = "no-cache, private";
+        var body = context.Response.Body;
+
+        WatchSubscription subscription;
+        try
+        {
+            if (faults.Active is { ExpireWatches: true } && fromRv is > 0) throw ApiException.Gone($"too old resource version: {fromRv} ({cluster.Store.ResourceVersion})");
+            subscription = cluster.Store.Watch(target.Type, target.Namespace, fromRv);
+        }
+        catch (ApiException e) when (e.Code == 410)
+        {
+            // The apiserver answers an expired resourceVersion with 200 and an ERROR event; reflectors relist.
+            metrics.Request("WATCH", resource, 200);
+            await WriteLine(body, $"{{\"type\":\"ERROR\",\"object\":{e.ToStatus().ToJsonString()}}}");
+            return;
+        }
+
+        metrics.Request("WATCH", resource, 200);
+        metrics.WatchOpened(resource);
+        using var _ = subscription;
+        using var timeoutSource = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
+        timeoutSource.CancelAfter(timeout);
+        var lastRv = fromRv ?? 0;
+        var sentColumns = false;
+        try
+        {
+            await context.Response.StartAsync(timeoutSource.Token);
+            await body.FlushAsync(timeoutSource.Token);
+            var reader = subscription.Events;
+            while (!timeoutSource.IsCancellationRequested)
+            {
+                using var wait = CancellationTokenSource.CreateLinkedTokenSource(timeoutSource.Token);
+                wait.CancelAfter(BookmarkInterval);
+                bool available;
+                try { available = await reader.WaitToReadAsync(wait.Token); }
+                catch (OperationCanceledException) when (!timeoutSource.IsCancellationRequested)
+                {
+                    if (bookmarks && lastRv > 0)
+                        await WriteLine(body, $"{{\"type\":\"BOOKMARK\",\"object\":{{\"kind\":\"{target.Type.Kind}\",\"apiVersion\":\"{target.Type.GroupVersion}\",\"metadata\":{{\"resourceVersion\":\"{lastRv}\"}}}}}}");
+                    continue;
+                }
+                if (!available) break; // dropped (slow, or the server is restarting): the client resumes
+                while (reader.TryRead(out var change))
+                {
+                    lastRv = change.ResourceVersion;
+                    if (fields.Name is { } only && change.Object.Name != only) continue;
+                    var type = FilteredType(change, labels, fields);
+                    if (type is null) continue;
+                    var payload = table
+                        ? TablePrinter.Table(target.Type, [change.Object.Object], change.ResourceVersion, Now, includeColumns: !sentColumns).ToJsonString()
+                        : change.Object.Json;
+                    sentColumns = true;
+                    await WriteLine(body, $"{{\"type\":\"{type}\",\"object\":{payload}}}");
+                }
+                if (faults.Active is { DropWatches: true }) break;
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+        catch (IOException)
+        {
+        }
+        finally
+        {
+            metrics.WatchClosed(resource);
+        }
+    }
+
+    /// <summary>What a filtered watcher sees: an object entering the selection is ADDED to it, one leaving it is DELETED.</summary>
+    static string? FilteredType(StoreEvent change, LabelSelector labels, FieldSelector fields)
+    {
+        if (labels.IsEmpty && fields.IsEmpty) return change.TypeName;
+        bool Matches(StoredObject? o) => o is not null && labels.Matches(o.Object) && fields.Matches(o.Object);
+        var now = Matches(change.Object);
+        var before = Matches(change.Previous);
+        return change.Type switch
+        {
+            WatchEventType.Added => now ? "ADDED" : null,
+            WatchEventType.Deleted => before || now ? "DELETED" : null,
+            _ => (before, now) switch { (true, true) => "MODIFIED", (false, true) => "ADDED", (true, false) => "DELETED", _ => null },
+        };
+    }
+
+    static async Task WriteLine(Stream body, string line)
+    {
+        var bytes = Encoding.UTF8.GetBytes(line + "\n");
+        await body.WriteAsync(bytes);
+        await body.FlushAsync();
+    }
+
+    async Task HandleFaults(HttpContext context)
+    {
+        switch (context.Request.Method)
+        {
+            case "POST":
+                var body = await ReadObject(context.Request);
+                var settings = faults.Set(body);
+                if (settings.ExpireWatches) { cluster.Store.ExpireHistory(); cluster.Store.CloseAllWatches(); }
+                if (settings.DropWatches) cluster.Store.CloseAllWatches();
+                await WriteJson(context, 200, faults.Describe());
+                return;
+            case "DELETE":
+                faults.Clear();
+                await WriteJson(context, 200, faults.Describe());
+                return;
+            default:
+                await WriteJson(context, 200, faults.Describe());
+                return;
+        }
+    }
+
+    static Task WriteJson(HttpContext context, int status, JsonObject body) => WriteRaw(context, status, body.ToJsonString());
+
+    static async Task WriteRaw(HttpContext context, int status, string json)
+    {
+        context.Response.StatusCode = status;
+        context.Response.ContentType = "application/json";
+        await context.Response.WriteAsync(json);
+    }
+
+    static Task WriteError(HttpContext context, ApiException e)
+    {
+        if (context.Response.HasStarted) return Task.CompletedTask;
+        return WriteJson(context, e.Code, e.ToStatus());
+    }
+}

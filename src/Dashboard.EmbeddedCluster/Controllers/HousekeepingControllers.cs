@@ -1,0 +1,137 @@
+using System.Text.Json.Nodes;
+using k8s.Models;
+using Dashboard.EmbeddedCluster.Api;
+
+namespace Dashboard.EmbeddedCluster.Controllers;
+
+/// <summary>
+/// The endpoints controller: a Service's Endpoints list the ready, non-terminating pods its selector
+/// matches (notReadyAddresses for the rest), as the real one publishes them.
+/// </summary>
+public sealed class EndpointsController(ClusterApi api)
+{
+    public const string Kind = "endpoints";
+
+    public void Sync(string key)
+    {
+        var (ns, name) = Keys.Split(key);
+        var service = api.TryGet<V1Service>(ResourceTypes.Services, ns, name);
+        if (service?.Spec?.Selector is not { Count: > 0 } selector)
+        {
+            // Services without a selector manage their own Endpoints.
+            if (service is null && api.Find(ResourceTypes.Endpoints, ns, name) is not null) api.Store.Delete(ResourceTypes.Endpoints, ns, name);
+            return;
+        }
+        var pods = api.Store.Where(ResourceTypes.Pods, ns, o =>
+                LabelSelector.Labels(o.Object) is var labels && selector.All(s => labels.TryGetValue(s.Key, out var v) && v == s.Value))
+            .Select(o => ModelJson.ToModel<V1Pod>(o.Object))
+            .Where(p => p.Metadata.DeletionTimestamp is null && !string.IsNullOrEmpty(p.Status?.PodIP))
+            .OrderBy(p => p.Status.PodIP, StringComparer.Ordinal).ThenBy(p => p.Metadata.Name, StringComparer.Ordinal)
+            .ToList();
+        V1EndpointAddress Address(V1Pod p) => new()
+        {
+            Ip = p.Status.PodIP, NodeName = p.Spec.NodeName,
+            TargetRef = new V1ObjectReference { Kind = "Pod", NamespaceProperty = ns, Name = p.Metadata.Name, Uid = p.Metadata.Uid },
+        };
+        var ready = pods.Where(PodState.IsReady).Select(Address).ToList();
+        var notReady = pods.Where(p => !PodState.IsReady(p)).Select(Address).ToList();
+        var ports = (service.Spec.Ports ?? []).Select(p => new Corev1EndpointPort
+        {
+            Name = p.Name, Protocol = p.Protocol,
+            Port = ResolveTargetPort(p, pods.FirstOrDefault()),
+        }).ToList();
+        var subsets = ready.Count + notReady.Count == 0 ? null : new List<V1EndpointSubset>
+        {
+            new() { Addresses = ready.Count > 0 ? ready : null, NotReadyAddresses = notReady.Count > 0 ? notReady : null, Ports = ports },
+        };
+        var endpoints = new V1Endpoints
+        {
+            ApiVersion = "v1", Kind = "Endpoints",
+            Metadata = new V1ObjectMeta { Name = name, NamespaceProperty = ns, Labels = service.Metadata.Labels },
+            Subsets = subsets,
+        };
+        var existing = api.Find(ResourceTypes.Endpoints, ns, name);
+        if (existing is null) api.Create(ResourceTypes.Endpoints, ns, ModelJson.ToJson(endpoints));
+        else
+        {
+            var json = ModelJson.ToJson(endpoints);
+            json["metadata"]!["resourceVersion"] = existing.ResourceVersion.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            api.Update(ResourceTypes.Endpoints, ns, name, json);
+        }
+    }
+
+    static int ResolveTargetPort(V1ServicePort port, V1Pod? pod)
+    {
+        var target = port.TargetPort?.Value;
+        if (target is not null && int.TryParse(target, out var n)) return n;
+        if (target is not null && pod is not null)
+            foreach (var c in pod.Spec.Containers)
+                if (c.Ports?.FirstOrDefault(cp => cp.Name == target) is { } named) return named.ContainerPort;
+        return port.Port;
+    }
+
+    /// <summary>The services in a namespace whose selector matches these labels.</summary>
+    public IEnumerable<string> ServicesSelecting(string? ns, IReadOnlyDictionary<string, string> labels) =>
+        api.Store.Where(ResourceTypes.Services, ns, o =>
+                o.Object["spec"]?["selector"] is JsonObject { Count: > 0 } sel
+                && sel.All(s => labels.TryGetValue(s.Key, out var v) && v == s.Value?.ToString()))
+            .Select(o => o.Name);
+}
+
+/// <summary>
+/// The garbage collector: when an owner goes, its dependents (by ownerReference uid) are deleted in
+/// the background, so deleting a Deployment takes its ReplicaSets and then their pods with it.
+/// </summary>
+public sealed class GarbageCollector(ClusterApi api)
+{
+    public const string Kind = "gc";
+
+    public void Sync(string key)
+    {
+        var (ns, uid) = Keys.Split(key);
+        foreach (var type in ResourceTypes.All.Where(t => t.Namespaced))
+            foreach (var dependent in api.Store.Where(type, ns, o => ClusterApi.OwnedBy(o.Object, uid)))
+            {
+                var refs = (JsonArray)dependent.Object["metadata"]!["ownerReferences"]!;
+                // A dependent with another owner still alive only loses this reference.
+                if (refs.Count > 1)
+                {
+                    var copy = dependent.Clone();
+                    var copyRefs = (JsonArray)copy["metadata"]!["ownerReferences"]!;
+                    foreach (var r in copyRefs.Where(r => r?["uid"]?.ToString() == uid).ToList()) copyRefs.Remove(r);
+                    api.Store.Update(type, copy, dependent.ResourceVersion);
+                    continue;
+                }
+                try { api.Delete(type, dependent.Namespace, dependent.Name); }
+                catch (ApiException e) when (e.Code == 404) { }
+            }
+    }
+}
+
+/// <summary>The namespace controller: a deleted namespace empties itself, then goes.</summary>
+public sealed class NamespaceController(ClusterApi api, ControllerLoop loop)
+{
+    public const string Kind = "namespace";
+
+    public void Sync(string name)
+    {
+        var ns = api.Find(ResourceTypes.Namespaces, null, name);
+        if (ns?.Object["metadata"]?["deletionTimestamp"] is null) return;
+        var remaining = 0;
+        foreach (var type in ResourceTypes.All.Where(t => t.Namespaced && t != ResourceTypes.Events))
+            foreach (var obj in api.Store.List(type, name).Items)
+            {
+                remaining++;
+                if (obj.Object["metadata"]?["deletionTimestamp"] is not null) continue;
+                try { api.Delete(type, name, obj.Name); }
+                catch (ApiException e) when (e.Code == 404) { }
+            }
+        if (remaining > 0)
+        {
+            loop.EnqueueAfter(Kind, name, TimeSpan.FromMilliseconds(500));
+            return;
+        }
+        foreach (var ev in api.Store.List(ResourceTypes.Events, name).Items) api.Store.Delete(ResourceTypes.Events, name, ev.Name);
+        api.Store.Delete(ResourceTypes.Namespaces, null, name);
+    }
+}

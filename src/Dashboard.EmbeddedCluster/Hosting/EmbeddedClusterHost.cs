@@ -1,0 +1,38 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Dashboard.EmbeddedCluster.Hosting;
+
+/// <summary>The cluster and its API server together, started and stopped as one: what the web app and the standalone process run.</summary>
+public sealed class EmbeddedClusterHost : IAsyncDisposable
+{
+    readonly ILogger _logger;
+
+    public EmbeddedClusterHost(EmbeddedClusterOptions options, ILoggerFactory? loggerFactory = null, TimeProvider? clock = null)
+    {
+        loggerFactory ??= NullLoggerFactory.Instance;
+        _logger = loggerFactory.CreateLogger("Dashboard.EmbeddedCluster");
+        Cluster = new EmbeddedCluster(options, loggerFactory, clock);
+        Server = new EmbeddedApiServer(Cluster, loggerFactory);
+    }
+
+    public EmbeddedCluster Cluster { get; }
+    public EmbeddedApiServer Server { get; }
+    public string? KubeconfigPath { get; private set; }
+
+    public async Task StartAsync(CancellationToken cancellationToken = default)
+    {
+        Cluster.Start();
+        await Server.StartAsync(cancellationToken);
+        KubeconfigPath = Kubeconfig.Write(Cluster.Options.ResolveKubeconfigPath(), Server.ApiUri);
+        _logger.LogInformation("Embedded Kubernetes-compatible cluster serving at {Url} (state: {State})",
+            Server.ApiUri, string.IsNullOrEmpty(Cluster.Options.DataPath) ? "in memory" : Cluster.Options.DataPath);
+        _logger.LogInformation("Try it: kubectl --kubeconfig {Kubeconfig} get pods -A", KubeconfigPath);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await Server.DisposeAsync();
+        await Cluster.DisposeAsync();
+    }
+}

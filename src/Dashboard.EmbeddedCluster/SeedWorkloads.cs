@@ -1,0 +1,127 @@
+using System.Text.Json.Nodes;
+using Dashboard.EmbeddedCluster.Api;
+
+namespace Dashboard.EmbeddedCluster;
+
+/// <summary>
+/// The workloads of the two source articles, so a first run has something real to roll out:
+/// flask-app (5 replicas, port 5000) with flask-service, and cloud-communal-service in namespace
+/// cloud exactly as the second article declares it, including its risky maxUnavailable: 1.
+/// </summary>
+public static class SeedWorkloads
+{
+    public const string FlaskYaml = """
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata:
+          name: flask-app
+          namespace: default
+          labels:
+            app: flask-app
+        spec:
+          replicas: 5
+          selector:
+            matchLabels:
+              app: flask-app
+          template:
+            metadata:
+              labels:
+                app: flask-app
+            spec:
+              containers:
+              - name: flask-app
+                image: docker.io/library/flask-app:1.0
+                ports:
+                - containerPort: 5000
+        ---
+        apiVersion: v1
+        kind: Service
+        metadata:
+          name: flask-service
+          namespace: default
+        spec:
+          type: NodePort
+          selector:
+            app: flask-app
+          ports:
+          - port: 80
+            targetPort: 5000
+        """;
+
+    public const string CloudCommunalYaml = """
+        apiVersion: v1
+        kind: Namespace
+        metadata:
+          name: cloud
+        ---
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata:
+          name: cloud-communal-service
+          namespace: cloud
+          labels:
+            app: cloud-communal-service
+        spec:
+          replicas: 1
+          minReadySeconds: 10
+          revisionHistoryLimit: 10
+          selector:
+            matchLabels:
+              app: cloud-communal-service
+          strategy:
+            type: RollingUpdate
+            rollingUpdate:
+              maxSurge: 25%
+              maxUnavailable: 1
+          template:
+            metadata:
+              labels:
+                app: cloud-communal-service
+            spec:
+              hostNetwork: true
+              containers:
+              - name: cloud-communal-service
+                image: registry.cn-shanghai.aliyuncs.com/jbk/cloud-communal:v1.0.0
+                imagePullPolicy: Always
+                ports:
+                - containerPort: 18080
+        ---
+        apiVersion: v1
+        kind: Service
+        metadata:
+          name: cloud-communal-service
+          namespace: cloud
+        spec:
+          type: NodePort
+          selector:
+            app: cloud-communal-service
+          ports:
+          - port: 18080
+            targetPort: 18080
+            nodePort: 30080
+        """;
+
+    public static void Apply(ClusterApi api)
+    {
+        foreach (var doc in Documents(CloudCommunalYaml).Concat(Documents(FlaskYaml)))
+        {
+            var type = ResourceTypes.All.First(t => t.Kind == doc["kind"]!.ToString());
+            api.Create(type, doc["metadata"]?["namespace"]?.ToString(), doc);
+        }
+    }
+
+    public static IEnumerable<JsonObject> Documents(string yaml) =>
+        yaml.Split("\n---", StringSplitOptions.RemoveEmptyEntries).Select(d => (JsonObject)YamlJson.Parse(d)!);
+
+    public static JsonObject KubernetesService() => new()
+    {
+        ["apiVersion"] = "v1",
+        ["kind"] = "Service",
+        ["metadata"] = new JsonObject { ["name"] = "kubernetes", ["namespace"] = "default", ["labels"] = new JsonObject { ["component"] = "apiserver", ["provider"] = "kubernetes" } },
+        ["spec"] = new JsonObject
+        {
+            ["clusterIP"] = "10.96.0.1",
+            ["ports"] = new JsonArray(new JsonObject { ["name"] = "https", ["port"] = 443, ["protocol"] = "TCP", ["targetPort"] = 6443 }),
+        },
+    };
+}

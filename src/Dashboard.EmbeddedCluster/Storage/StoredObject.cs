@@ -1,0 +1,40 @@
+using System.Text.Json.Nodes;
+
+namespace Dashboard.EmbeddedCluster.Storage;
+
+/// <summary>
+/// One committed version of an object. The JSON is never mutated once stored: writers build a new
+/// object and readers that want to change something deep-clone first, so watchers can share it.
+/// </summary>
+public sealed class StoredObject(ResourceType type, JsonObject obj, long resourceVersion)
+{
+    string? _json;
+
+    public ResourceType Type { get; } = type;
+    public JsonObject Object { get; } = obj;
+    public long ResourceVersion { get; } = resourceVersion;
+    public string? Namespace => Object["metadata"]?["namespace"]?.GetValue<string>();
+    public string Name => Object["metadata"]?["name"]?.GetValue<string>() ?? "";
+    public string Key => StoreKey(Namespace, Name);
+
+    /// <summary>Serialised once and shared by every watcher and list that sends this version.</summary>
+    public string Json => _json ??= Object.ToJsonString();
+
+    public JsonObject Clone() => (JsonObject)Object.DeepClone();
+
+    public static string StoreKey(string? ns, string name) => string.IsNullOrEmpty(ns) ? name : $"{ns}/{name}";
+}
+
+public enum WatchEventType { Added, Modified, Deleted }
+
+public sealed record StoreEvent(WatchEventType Type, StoredObject Object, StoredObject? Previous)
+{
+    public long ResourceVersion => Object.ResourceVersion;
+
+    public string TypeName => Type switch
+    {
+        WatchEventType.Added => "ADDED",
+        WatchEventType.Modified => "MODIFIED",
+        _ => "DELETED",
+    };
+}
