@@ -272,6 +272,9 @@ public sealed class ApiRequestHandler(EmbeddedCluster cluster, ApiMetrics metric
 
     static async Task<JsonObject> ReadObject(HttpRequest request)
     {
+        if ((request.ContentType ?? "").Contains("protobuf", StringComparison.OrdinalIgnoreCase))
+            throw new ApiException(415, "UnsupportedMediaType",
+                $"the embedded cluster accepts JSON and YAML bodies, not {request.ContentType}; use kubectl apply -f, or create the object from a manifest");
         var text = await ReadText(request);
         if (string.IsNullOrWhiteSpace(text)) throw ApiException.BadRequest("the body of the request was empty");
         JsonNode? node;
@@ -336,7 +339,7 @@ public sealed class ApiRequestHandler(EmbeddedCluster cluster, ApiMetrics metric
         {
             // The apiserver answers an expired resourceVersion with 200 and an ERROR event; reflectors relist.
             metrics.Request("WATCH", resource, 200);
-            await WriteLine(body, $"{{\"type\":\"ERROR\",\"object\":{e.ToStatus().ToJsonString()}}}");
+            await WriteLine(body, $"{{\"type\":\"ERROR\",\"object\":{e.ToStatus().ToJsonString(ModelJson.Wire)}}}");
             return;
         }
 
@@ -372,7 +375,7 @@ public sealed class ApiRequestHandler(EmbeddedCluster cluster, ApiMetrics metric
                     var type = FilteredType(change, labels, fields);
                     if (type is null) continue;
                     var payload = table
-                        ? TablePrinter.Table(target.Type, [change.Object.Object], change.ResourceVersion, Now, includeColumns: !sentColumns).ToJsonString()
+                        ? TablePrinter.Table(target.Type, [change.Object.Object], change.ResourceVersion, Now, includeColumns: !sentColumns).ToJsonString(ModelJson.Wire)
                         : change.Object.Json;
                     sentColumns = true;
                     await WriteLine(body, $"{{\"type\":\"{type}\",\"object\":{payload}}}");
@@ -435,7 +438,7 @@ public sealed class ApiRequestHandler(EmbeddedCluster cluster, ApiMetrics metric
         }
     }
 
-    static Task WriteJson(HttpContext context, int status, JsonObject body) => WriteRaw(context, status, body.ToJsonString());
+    static Task WriteJson(HttpContext context, int status, JsonObject body) => WriteRaw(context, status, body.ToJsonString(ModelJson.Wire));
 
     static async Task WriteRaw(HttpContext context, int status, string json)
     {

@@ -38,6 +38,16 @@ public sealed class ClusterApi(ObjectStore store, TimeProvider clock)
     int _nextClusterIp = 10;
 
     public ObjectStore Store => store;
+
+    /// <summary>Now at the apiserver's precision: metav1.Time serialises whole seconds.</summary>
+    public DateTime Now
+    {
+        get
+        {
+            var t = clock.GetUtcNow().UtcDateTime;
+            return new DateTime(t.Ticks - t.Ticks % TimeSpan.TicksPerSecond, DateTimeKind.Utc);
+        }
+    }
     public TimeProvider Clock => clock;
 
     public static bool HasStatusSubresource(ResourceType type) => type.Subresources.Contains("status");
@@ -89,7 +99,7 @@ public sealed class ClusterApi(ObjectStore store, TimeProvider clock)
         Defaults.Apply(model);
         var typedMeta = ((IKubernetesObject<V1ObjectMeta>)model).Metadata;
         typedMeta.Uid = Guid.NewGuid().ToString();
-        typedMeta.CreationTimestamp = clock.GetUtcNow().UtcDateTime;
+        typedMeta.CreationTimestamp = Now;
         typedMeta.ResourceVersion = null;
         typedMeta.DeletionTimestamp = null;
         typedMeta.DeletionGracePeriodSeconds = null;

@@ -13,6 +13,9 @@ public static class ModelJson
 {
     static readonly JsonSerializerOptions Options = CaptureOptions();
 
+    /// <summary>What goes on the wire: quotes and angle brackets as themselves, as Go's encoder writes them for humans reading responses.</summary>
+    public static readonly JsonSerializerOptions Wire = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
     static JsonSerializerOptions CaptureOptions()
     {
         JsonSerializerOptions? captured = null;
@@ -33,7 +36,7 @@ public static class ModelJson
     /// <summary>Keys sorted at every level, so equal objects give equal strings (template comparison, hashing).</summary>
     public static string Canonical(JsonNode? node)
     {
-        return Sort(node)?.ToJsonString() ?? "null";
+        return Sort(node)?.ToJsonString(ModelJson.Wire) ?? "null";
 
         static JsonNode? Sort(JsonNode? n) => n switch
         {

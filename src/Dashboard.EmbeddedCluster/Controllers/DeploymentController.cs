@@ -33,7 +33,7 @@ public sealed class DeploymentController(ClusterApi api, EventRecorder events, C
     {
         V1Deployment _d = d;
         ClusterApi Api => owner._api;
-        DateTime Now => Api.Clock.GetUtcNow().UtcDateTime;
+        DateTime Now => Api.Now;
         int Desired => _d.Spec.Replicas ?? 1;
 
         public void Run()

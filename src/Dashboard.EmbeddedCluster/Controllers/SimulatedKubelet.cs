@@ -42,7 +42,7 @@ public sealed partial class SimulatedKubelet(ClusterApi api, EventRecorder event
         {
             var name = NodeNames[i];
             if (api.Find(ResourceTypes.Nodes, null, name) is not null) continue;
-            var now = Now.UtcDateTime;
+            var now = api.Now;
             var node = new V1Node
             {
                 ApiVersion = "v1",
@@ -125,7 +125,12 @@ public sealed partial class SimulatedKubelet(ClusterApi api, EventRecorder event
         {
             case "ContainerCreating":
                 if (!Due(key, uid, "start", Scaled(PullAndStartDelay))) return;
-                if (IsBroken(pod)) FailPull(pod, stored.Object);
+                if (pod.Spec.Containers.FirstOrDefault(c => !ImageReference().IsMatch(c.Image ?? "")) is { } invalid)
+                {
+                    SetWaiting(pod, "InvalidImageName", $"Failed to apply default image tag \"{invalid.Image}\": couldn't parse image name \"{invalid.Image}\": invalid reference format");
+                    events.Record(stored.Object, "Warning", "InspectFailed", $"Failed to apply default image tag \"{invalid.Image}\": couldn't parse image name \"{invalid.Image}\": invalid reference format", Component, pod.Spec.NodeName);
+                }
+                else if (IsBroken(pod)) FailPull(pod, stored.Object);
                 else StartContainers(pod, stored.Object, restarted: false);
                 return;
             case "ErrImagePull":
@@ -134,7 +139,7 @@ public sealed partial class SimulatedKubelet(ClusterApi api, EventRecorder event
                 events.Record(stored.Object, "Normal", "BackOff", $"Back-off pulling image \"{BrokenImage(pod)}\"", Component, pod.Spec.NodeName);
                 events.Record(stored.Object, "Warning", "Failed", "Error: ImagePullBackOff", Component, pod.Spec.NodeName);
                 return;
-            case "ImagePullBackOff":
+            case "ImagePullBackOff" or "InvalidImageName":
                 return;
             case "CrashLoopBackOff":
                 var restarts = first?.RestartCount ?? 1;
@@ -181,7 +186,7 @@ public sealed partial class SimulatedKubelet(ClusterApi api, EventRecorder event
         var nodeIndex = NodeNames.ToList().IndexOf(node);
         pod.Spec.NodeName = node;
         var updated = api.Update(ResourceTypes.Pods, pod);
-        var now = Now.UtcDateTime;
+        var now = api.Now;
         updated.Status ??= new V1PodStatus();
         updated.Status.HostIP = $"192.168.49.{nodeIndex + 2}";
         updated.Status.HostIPs = [new V1HostIP { Ip = updated.Status.HostIP }];
@@ -224,7 +229,7 @@ public sealed partial class SimulatedKubelet(ClusterApi api, EventRecorder event
 
     void StartContainers(V1Pod pod, System.Text.Json.Nodes.JsonObject podJson, bool restarted)
     {
-        var now = Now.UtcDateTime;
+        var now = api.Now;
         var status = pod.Status;
         status.Phase = "Running";
         var nodeIndex = NodeNames.ToList().IndexOf(pod.Spec.NodeName);
@@ -259,7 +264,7 @@ public sealed partial class SimulatedKubelet(ClusterApi api, EventRecorder event
 
     void MarkReady(V1Pod pod)
     {
-        SetReady(pod, Now.UtcDateTime);
+        SetReady(pod, api.Now);
         api.UpdateStatus(ResourceTypes.Pods, pod);
     }
 
@@ -272,7 +277,7 @@ public sealed partial class SimulatedKubelet(ClusterApi api, EventRecorder event
 
     void Crash(V1Pod pod, System.Text.Json.Nodes.JsonObject podJson)
     {
-        var now = Now.UtcDateTime;
+        var now = api.Now;
         foreach (var cs in pod.Status.ContainerStatuses ?? [])
         {
             var started = cs.State?.Running?.StartedAt;
@@ -322,6 +327,10 @@ public sealed partial class SimulatedKubelet(ClusterApi api, EventRecorder event
         api.Store.Delete(ResourceTypes.Pods, pod.Metadata.NamespaceProperty, pod.Metadata.Name);
         Forget(pod.Metadata.Uid);
     }
+
+    /// <summary>The distribution reference grammar, as the container runtime parses image names.</summary>
+    [GeneratedRegex(@"^(?:(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)(?:\.(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?))*(?::[0-9]+)?/)?[a-z0-9]+(?:(?:[._]|__|[-]*)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:[._]|__|[-]*)[a-z0-9]+)*)*(?::[\w][\w.-]{0,127})?(?:@[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,})?$")]
+    private static partial Regex ImageReference();
 
     [GeneratedRegex(@"sleep\s+(\d+)")]
     private static partial Regex SleepCommand();

@@ -13,7 +13,7 @@ public static class JsonPatch
         {
             if (raw is not JsonObject op) throw ApiException.BadRequest("json patch: each operation must be an object");
             var name = op["op"]?.ToString() ?? throw ApiException.BadRequest("json patch: missing 'op'");
-            var path = op["path"]?.ToString() ?? throw ApiException.BadRequest($"json patch: missing 'path' in {op.ToJsonString()}");
+            var path = op["path"]?.ToString() ?? throw ApiException.BadRequest($"json patch: missing 'path' in {op.ToJsonString(ModelJson.Wire)}");
             switch (name)
             {
                 case "add": doc = Add(doc, path, Value(op)); break;

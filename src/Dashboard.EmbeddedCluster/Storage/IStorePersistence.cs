@@ -1,3 +1,4 @@
+using Dashboard.EmbeddedCluster.Api;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -76,7 +77,7 @@ public sealed class FileStorePersistence : IStorePersistence
     {
         var entry = new JsonObject { ["gv"] = type.GroupVersion, ["r"] = type.Plural, ["k"] = key, ["rv"] = rv };
         if (obj is not null) entry["o"] = obj.DeepClone();
-        return entry.ToJsonString();
+        return entry.ToJsonString(ModelJson.Wire);
     }
 
     void Append(string line)

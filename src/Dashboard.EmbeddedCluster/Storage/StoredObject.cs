@@ -1,3 +1,4 @@
+using Dashboard.EmbeddedCluster.Api;
 using System.Text.Json.Nodes;
 
 namespace Dashboard.EmbeddedCluster.Storage;
@@ -18,7 +19,7 @@ public sealed class StoredObject(ResourceType type, JsonObject obj, long resourc
     public string Key => StoreKey(Namespace, Name);
 
     /// <summary>Serialised once and shared by every watcher and list that sends this version.</summary>
-    public string Json => _json ??= Object.ToJsonString();
+    public string Json => _json ??= Object.ToJsonString(ModelJson.Wire);
 
     public JsonObject Clone() => (JsonObject)Object.DeepClone();
 
