@@ -22,7 +22,8 @@ public sealed class ApiRequestHandler(EmbeddedCluster cluster, ApiMetrics metric
 
     public async Task HandleAsync(HttpContext context)
     {
-        var path = context.Request.Path.Value ?? "/";
+        // Clients differ on trailing slashes (KubernetesClient asks for /version/); the apiserver accepts both.
+        var path = context.Request.Path.Value is { Length: > 1 } p ? p.TrimEnd('/') : "/";
         try
         {
             switch (path)

@@ -51,7 +51,6 @@ public sealed class EmbeddedApiServer : IAsyncDisposable
             var url = _boundUri?.ToString() ?? _cluster.Options.ApiUrl;
             var builder = WebApplication.CreateSlimBuilder();
             builder.Logging.ClearProviders();
-            if (_loggerFactory is not null) builder.Services.AddSingleton(_loggerFactory);
             builder.WebHost.UseUrls(url);
             builder.WebHost.ConfigureKestrel(k =>
             {

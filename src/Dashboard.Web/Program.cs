@@ -1,0 +1,41 @@
+using Dashboard.EmbeddedCluster;
+using Dashboard.Web.Cluster;
+using Dashboard.Web.Components;
+using MudBlazor.Services;
+
+var builder = WebApplication.CreateBuilder(args);
+
+builder.Services.AddRazorComponents().AddInteractiveServerComponents();
+builder.Services.AddMudServices();
+builder.Services.Configure<ClusterOptions>(builder.Configuration.GetSection(ClusterOptions.Section));
+builder.Services.Configure<EmbeddedClusterOptions>(builder.Configuration.GetSection(EmbeddedClusterOptions.Section));
+builder.Services.AddSingleton<ClusterConnection>();
+builder.Services.AddHostedService(sp => sp.GetRequiredService<ClusterConnection>());
+builder.Services.AddHealthChecks().AddCheck<ClusterHealthCheck>("cluster");
+
+var app = builder.Build();
+
+if (!app.Environment.IsDevelopment()) app.UseExceptionHandler("/error", createScopeForErrors: true);
+app.UseAntiforgery();
+app.MapStaticAssets();
+if (RepositoryWebRoot.Find(app.Environment.ContentRootPath) is { } webRoot)
+    app.UseStaticFiles(new StaticFileOptions { FileProvider = new Microsoft.Extensions.FileProviders.PhysicalFileProvider(webRoot) });
+app.MapHealthChecks("/healthz");
+app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
+
+app.Run();
+
+/// <summary>Running from source, the app's own static files are the repository's top-level wwwroot/.</summary>
+static class RepositoryWebRoot
+{
+    public static string? Find(string contentRoot)
+    {
+        for (var dir = new DirectoryInfo(contentRoot); dir is not null; dir = dir.Parent)
+            if (File.Exists(Path.Combine(dir.FullName, "Dashboard.sln")) && Directory.Exists(Path.Combine(dir.FullName, "wwwroot")))
+                return Path.Combine(dir.FullName, "wwwroot");
+        return null;
+    }
+}
+
+/// <summary>The entry point, visible to WebApplicationFactory in tests.</summary>
+public partial class Program;
