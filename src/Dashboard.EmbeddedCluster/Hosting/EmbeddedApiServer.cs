@@ -18,16 +18,14 @@ namespace Dashboard.EmbeddedCluster.Hosting;
 public sealed class EmbeddedApiServer : IAsyncDisposable
 {
     readonly EmbeddedCluster _cluster;
-    readonly ILoggerFactory? _loggerFactory;
     readonly ApiRequestHandler _handler;
     readonly SemaphoreSlim _gate = new(1, 1);
     WebApplication? _app;
     Uri? _boundUri;
 
-    public EmbeddedApiServer(EmbeddedCluster cluster, ILoggerFactory? loggerFactory = null)
+    public EmbeddedApiServer(EmbeddedCluster cluster)
     {
         _cluster = cluster;
-        _loggerFactory = loggerFactory;
         Metrics = new ApiMetrics();
         Faults = new FaultInjection(cluster.Api.Clock);
         _handler = new ApiRequestHandler(cluster, Metrics, Faults);
@@ -96,9 +94,7 @@ public sealed class EmbeddedApiServer : IAsyncDisposable
         await StartAsync();
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        await StopAsync();
-        _gate.Dispose();
-    }
+    // The gate is never disposed: Stop may race with a second Dispose from the host, and an
+    // undisposed SemaphoreSlim without a wait handle holds nothing.
+    public async ValueTask DisposeAsync() => await StopAsync();
 }

@@ -13,7 +13,7 @@ public sealed class EmbeddedClusterHost : IAsyncDisposable
         loggerFactory ??= NullLoggerFactory.Instance;
         _logger = loggerFactory.CreateLogger("Dashboard.EmbeddedCluster");
         Cluster = new EmbeddedCluster(options, loggerFactory, clock);
-        Server = new EmbeddedApiServer(Cluster, loggerFactory);
+        Server = new EmbeddedApiServer(Cluster);
     }
 
     public EmbeddedCluster Cluster { get; }

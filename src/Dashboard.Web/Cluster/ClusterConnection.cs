@@ -82,14 +82,10 @@ public sealed class ClusterConnection(IOptions<ClusterOptions> options, IOptions
         }
     }
 
-    public async Task StopAsync(CancellationToken cancellationToken)
-    {
-        if (_embedded is not null) await _embedded.DisposeAsync();
-        _embedded = null;
-    }
+    public Task StopAsync(CancellationToken cancellationToken) => DisposeAsync().AsTask();
 
     public async ValueTask DisposeAsync()
     {
-        if (_embedded is not null) await _embedded.DisposeAsync();
+        if (Interlocked.Exchange(ref _embedded, null) is { } embedded) await embedded.DisposeAsync();
     }
 }

@@ -1,0 +1,96 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+
+namespace Dashboard.Browser.Tests;
+
+/// <summary>
+/// The dashboard as its users run it: its own process on a loopback port, on a fresh embedded
+/// cluster of its own, started from the build output.
+/// </summary>
+public sealed class DashboardProcess : IAsyncDisposable
+{
+    readonly Process _process;
+    readonly StringBuilder _log = new();
+
+    DashboardProcess(Process process, Uri url, string kubeconfig)
+    {
+        _process = process;
+        Url = url;
+        Kubeconfig = kubeconfig;
+    }
+
+    public Uri Url { get; }
+    public string Kubeconfig { get; }
+    public string Log { get { lock (_log) return _log.ToString(); } }
+
+    public static string RepositoryRoot
+    {
+        get
+        {
+            for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+                if (File.Exists(System.IO.Path.Combine(dir.FullName, "Dashboard.sln"))) return dir.FullName;
+            throw new InvalidOperationException("Dashboard.sln not found above the test output");
+        }
+    }
+
+    static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    public static async Task<DashboardProcess> StartAsync(double timeScale = 0.3, IDictionary<string, string>? settings = null)
+    {
+        var project = System.IO.Path.Combine(RepositoryRoot, "src", "Dashboard.Web");
+        var configuration = AppContext.BaseDirectory.Contains($"{System.IO.Path.DirectorySeparatorChar}Release{System.IO.Path.DirectorySeparatorChar}") ? "Release" : "Debug";
+        var dll = System.IO.Path.Combine(project, "bin", configuration, "net10.0", "Dashboard.Web.dll");
+        var dir = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "browser-tests", Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(dir);
+        var url = new Uri($"http://127.0.0.1:{FreePort()}");
+        var kubeconfig = System.IO.Path.Combine(dir, "kubeconfig");
+        var start = new ProcessStartInfo("dotnet") { WorkingDirectory = project, RedirectStandardOutput = true, RedirectStandardError = true };
+        start.ArgumentList.Add(dll);
+        start.Environment["ASPNETCORE_ENVIRONMENT"] = "Development";
+        start.Environment["ASPNETCORE_URLS"] = url.ToString();
+        start.Environment["Urls"] = url.ToString();
+        start.Environment["Cluster__Mode"] = "Embedded";
+        start.Environment["EmbeddedCluster__ApiUrl"] = $"http://127.0.0.1:{FreePort()}";
+        start.Environment["EmbeddedCluster__KubeconfigPath"] = kubeconfig;
+        start.Environment["EmbeddedCluster__TimeScale"] = timeScale.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        foreach (var (k, v) in settings ?? new Dictionary<string, string>()) start.Environment[k] = v;
+        var process = Process.Start(start)!;
+        var dashboard = new DashboardProcess(process, url, kubeconfig);
+        process.OutputDataReceived += (_, e) => { lock (dashboard._log) dashboard._log.AppendLine(e.Data); };
+        process.ErrorDataReceived += (_, e) => { lock (dashboard._log) dashboard._log.AppendLine(e.Data); };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+
+        using var http = new HttpClient { BaseAddress = url, Timeout = TimeSpan.FromSeconds(2) };
+        var deadline = Stopwatch.StartNew();
+        while (deadline.Elapsed < TimeSpan.FromSeconds(60))
+        {
+            if (process.HasExited) throw new InvalidOperationException($"The dashboard exited ({process.ExitCode}):\n{dashboard.Log}");
+            try
+            {
+                if ((await http.GetAsync("/healthz")).StatusCode == HttpStatusCode.OK) return dashboard;
+            }
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException) { }
+            await Task.Delay(200);
+        }
+        await dashboard.DisposeAsync();
+        throw new TimeoutException($"The dashboard did not become healthy:\n{dashboard.Log}");
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync();
+        }
+        _process.Dispose();
+    }
+}
