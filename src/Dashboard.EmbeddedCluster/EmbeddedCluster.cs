@@ -91,7 +91,15 @@ public sealed class EmbeddedCluster : IAsyncDisposable
             if (change.Type != WatchEventType.Deleted) _loop.Enqueue(SimulatedKubelet.Kind, key);
             else Kubelet.Forget(obj.Object["metadata"]?["uid"]?.ToString() ?? "");
             if (Keys.ControllerRefOf(obj.Object) is { } owner && owner["kind"]?.ToString() == "ReplicaSet")
-                _loop.Enqueue(ReplicaSetController.Kind, Keys.Of(obj.Namespace, owner["name"]!.ToString()));
+            {
+                var rsName = owner["name"]!.ToString();
+                _loop.Enqueue(ReplicaSetController.Kind, Keys.Of(obj.Namespace, rsName));
+                // Recreate waits for the last old pod to be gone (deployment controller's deletePod handler).
+                if (change.Type == WatchEventType.Deleted
+                    && Store.Get(ResourceTypes.ReplicaSets, obj.Namespace, rsName) is { } rs
+                    && Keys.ControllerRefOf(rs.Object) is { } deployment && deployment["kind"]?.ToString() == "Deployment")
+                    _loop.Enqueue(DeploymentController.Kind, Keys.Of(obj.Namespace, deployment["name"]!.ToString()));
+            }
             var labels = LabelSelector.Labels(obj.Object);
             var before = change.Previous is null ? labels : LabelSelector.Labels(change.Previous.Object);
             foreach (var service in _endpoints.ServicesSelecting(obj.Namespace, labels).Union(_endpoints.ServicesSelecting(obj.Namespace, before)))

@@ -268,4 +268,42 @@ public class KubectlWorkflowTests
         var running = await cluster.Client.AppsV1.ReadNamespacedDeploymentAsync("flask-app", "default");
         Assert.True(running.Status.AvailableReplicas >= 4, "the old pods keep serving while the new ones fail");
     }
+
+    [Fact]
+    public async Task A_rollout_that_stops_progressing_exceeds_its_deadline_and_rollout_status_fails()
+    {
+        await using var cluster = await SeededAsync();
+        await cluster.KubectlAsync("patch", "deployment/flask-app", "-p", "{\"spec\":{\"progressDeadlineSeconds\":3}}");
+
+        await cluster.KubectlAsync("set", "image", "deployment/flask-app", "flask-app=docker.io/library/flask-app:broken");
+        var status = await cluster.KubectlAsync("rollout", "status", "deployment/flask-app", "--timeout=60s");
+
+        Assert.Equal(1, status.ExitCode);
+        Assert.Contains("error: deployment \"flask-app\" exceeded its progress deadline", status.Stderr);
+        var d = await cluster.Client.AppsV1.ReadNamespacedDeploymentAsync("flask-app", "default");
+        var progressing = d.Status.Conditions.Single(c => c.Type == "Progressing");
+        Assert.Equal(("False", "ProgressDeadlineExceeded"), (progressing.Status, progressing.Reason));
+        Assert.EndsWith("has timed out progressing.", progressing.Message);
+    }
+
+    [Fact]
+    public async Task Recreate_stops_every_old_pod_before_the_first_new_one_starts()
+    {
+        await using var cluster = await SeededAsync();
+        await cluster.KubectlAsync("patch", "deployment/flask-app", "--type=merge", "-p", "{\"spec\":{\"strategy\":{\"type\":\"Recreate\",\"rollingUpdate\":null}}}");
+        var store = cluster.Host.Cluster.Store;
+        var overlap = false;
+        store.AddListener(change =>
+        {
+            if (change.Object.Type != ResourceTypes.Pods) return;
+            var images = store.Where(ResourceTypes.Pods, "default", o => o.Object["metadata"]?["labels"]?["app"]?.ToString() == "flask-app")
+                .Select(o => o.Object["spec"]!["containers"]![0]!["image"]!.ToString()).Distinct().Count();
+            if (images > 1) overlap = true;
+        });
+
+        await cluster.KubectlAsync("set", "image", "deployment/flask-app", "flask-app=docker.io/library/flask-app:2.0");
+        Assert.Equal(0, (await cluster.KubectlAsync("rollout", "status", "deployment/flask-app", "--timeout=60s")).ExitCode);
+
+        Assert.False(overlap, "old and new pods existed at the same time");
+    }
 }
