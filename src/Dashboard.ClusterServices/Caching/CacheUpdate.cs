@@ -1,0 +1,20 @@
+namespace Dashboard.ClusterServices.Caching;
+
+public enum ChangeKind { Upsert, Delete }
+
+/// <summary>One object's latest state (or its deletion), keyed by namespace/name.</summary>
+public sealed record Change<TView>(ChangeKind Kind, string Key, TView View);
+
+/// <summary>
+/// What a reader receives: a batch of coalesced changes, or, when it fell too far behind or the
+/// cache relisted, a reset carrying the full current snapshot to replace its state with.
+/// </summary>
+public sealed record CacheUpdate<TView>(IReadOnlyList<Change<TView>> Changes, IReadOnlyList<TView>? Reset = null)
+{
+    public bool IsReset => Reset is not null;
+}
+
+public enum CacheConnection { Connecting, Live, Reconnecting, Stopped }
+
+/// <summary>How fresh a cache is: readers show "reconnecting" instead of stale data as if live.</summary>
+public sealed record CacheHealth(CacheConnection Connection, DateTimeOffset? LastEventAt, string? LastError, string? ResourceVersion);

@@ -1,0 +1,113 @@
+using System.Collections.Immutable;
+using Dashboard.EmbeddedCluster.Controllers;
+using Dashboard.EmbeddedCluster.Printing;
+using k8s.Models;
+
+namespace Dashboard.ClusterServices.Model;
+
+/// <summary>Maps KubernetesClient models to the immutable views the rest of the dashboard sees.</summary>
+public static class ViewMapper
+{
+    static DateTimeOffset? Time(DateTime? t) => t is { } v ? new DateTimeOffset(DateTime.SpecifyKind(v, DateTimeKind.Utc)) : null;
+
+    static string? Annotation(IDictionary<string, string>? annotations, string key) =>
+        annotations is not null && annotations.TryGetValue(key, out var v) ? v : null;
+
+    public static PodView Pod(V1Pod pod, DateTime now)
+    {
+        var (readyText, status, _, restarts, ready) = KubectlFormat.PodColumns(pod, now);
+        var owner = pod.Metadata.OwnerReferences?.FirstOrDefault(o => o.Controller == true && o.Kind == "ReplicaSet");
+        return new PodView
+        {
+            Namespace = pod.Metadata.NamespaceProperty ?? "",
+            Name = pod.Metadata.Name,
+            Uid = pod.Metadata.Uid ?? "",
+            ResourceVersion = pod.Metadata.ResourceVersion ?? "",
+            Status = status,
+            Ready = ready && pod.Metadata.DeletionTimestamp is null,
+            ReadyText = readyText,
+            Restarts = restarts,
+            Node = pod.Spec?.NodeName,
+            PodIp = pod.Status?.PodIP,
+            ReplicaSet = owner?.Name,
+            TemplateHash = Annotation(pod.Metadata.Labels, DeploymentMath.PodTemplateHashLabel),
+            Images = [.. pod.Spec?.Containers?.Select(c => c.Image ?? "") ?? []],
+            Labels = (pod.Metadata.Labels ?? new Dictionary<string, string>()).ToImmutableDictionary(),
+            CreatedAt = Time(pod.Metadata.CreationTimestamp),
+            DeletionTimestamp = Time(pod.Metadata.DeletionTimestamp),
+        };
+    }
+
+    public static DeploymentView Deployment(V1Deployment d)
+    {
+        var status = d.Status ?? new V1DeploymentStatus();
+        return new DeploymentView
+        {
+            Namespace = d.Metadata.NamespaceProperty ?? "",
+            Name = d.Metadata.Name,
+            Uid = d.Metadata.Uid ?? "",
+            ResourceVersion = d.Metadata.ResourceVersion ?? "",
+            Generation = d.Metadata.Generation ?? 0,
+            ObservedGeneration = status.ObservedGeneration ?? 0,
+            Replicas = d.Spec?.Replicas ?? 1,
+            StatusReplicas = status.Replicas ?? 0,
+            UpdatedReplicas = status.UpdatedReplicas ?? 0,
+            ReadyReplicas = status.ReadyReplicas ?? 0,
+            AvailableReplicas = status.AvailableReplicas ?? 0,
+            UnavailableReplicas = status.UnavailableReplicas ?? 0,
+            Paused = d.Spec?.Paused == true,
+            Strategy = d.Spec?.Strategy?.Type ?? "RollingUpdate",
+            MaxSurgeSpec = d.Spec?.Strategy?.RollingUpdate?.MaxSurge?.Value,
+            MaxUnavailableSpec = d.Spec?.Strategy?.RollingUpdate?.MaxUnavailable?.Value,
+            MaxSurge = DeploymentMath.MaxSurge(d),
+            MaxUnavailable = DeploymentMath.MaxUnavailable(d),
+            MinReadySeconds = d.Spec?.MinReadySeconds ?? 0,
+            ProgressDeadlineSeconds = d.Spec?.ProgressDeadlineSeconds,
+            RevisionHistoryLimit = d.Spec?.RevisionHistoryLimit,
+            Revision = Annotation(d.Metadata.Annotations, DeploymentMath.RevisionAnnotation),
+            ChangeCause = Annotation(d.Metadata.Annotations, DeploymentMath.ChangeCauseAnnotation),
+            Containers = [.. d.Spec?.Template?.Spec?.Containers?.Select(c => new ContainerImage(c.Name, c.Image ?? "")) ?? []],
+            Selector = (d.Spec?.Selector?.MatchLabels ?? new Dictionary<string, string>()).ToImmutableDictionary(),
+            Conditions = [.. status.Conditions?.Select(c => new ConditionView(c.Type, c.Status, c.Reason, c.Message, Time(c.LastUpdateTime), Time(c.LastTransitionTime))) ?? []],
+            CreatedAt = Time(d.Metadata.CreationTimestamp),
+        };
+    }
+
+    public static ReplicaSetView ReplicaSet(V1ReplicaSet rs)
+    {
+        var owner = rs.Metadata.OwnerReferences?.FirstOrDefault(o => o.Controller == true);
+        return new ReplicaSetView
+        {
+            Namespace = rs.Metadata.NamespaceProperty ?? "",
+            Name = rs.Metadata.Name,
+            Uid = rs.Metadata.Uid ?? "",
+            ResourceVersion = rs.Metadata.ResourceVersion ?? "",
+            OwnerUid = owner?.Uid,
+            OwnerName = owner?.Name,
+            Revision = DeploymentMath.Revision(rs),
+            TemplateHash = Annotation(rs.Metadata.Labels, DeploymentMath.PodTemplateHashLabel),
+            Replicas = rs.Spec?.Replicas ?? 0,
+            StatusReplicas = rs.Status?.Replicas ?? 0,
+            ReadyReplicas = rs.Status?.ReadyReplicas ?? 0,
+            AvailableReplicas = rs.Status?.AvailableReplicas ?? 0,
+            Containers = [.. rs.Spec?.Template?.Spec?.Containers?.Select(c => new ContainerImage(c.Name, c.Image ?? "")) ?? []],
+            ChangeCause = Annotation(rs.Metadata.Annotations, DeploymentMath.ChangeCauseAnnotation),
+            CreatedAt = Time(rs.Metadata.CreationTimestamp),
+        };
+    }
+
+    public static EventView Event(Corev1Event e) => new()
+    {
+        Namespace = e.Metadata.NamespaceProperty ?? "",
+        Name = e.Metadata.Name,
+        ResourceVersion = e.Metadata.ResourceVersion ?? "",
+        Type = e.Type ?? "Normal",
+        Reason = e.Reason ?? "",
+        Message = e.Message ?? "",
+        InvolvedKind = e.InvolvedObject?.Kind ?? "",
+        InvolvedName = e.InvolvedObject?.Name ?? "",
+        Source = e.Source?.Component ?? e.ReportingComponent,
+        Count = e.Count ?? 1,
+        LastSeen = Time(e.LastTimestamp ?? e.EventTime ?? e.Metadata.CreationTimestamp),
+    };
+}

@@ -1,0 +1,105 @@
+using System.Collections.Immutable;
+
+namespace Dashboard.ClusterServices.Model;
+
+/// <summary>A pod as a person reads it: kubectl's STATUS wording, readiness, restarts, where it runs.</summary>
+public sealed record PodView
+{
+    public required string Namespace { get; init; }
+    public required string Name { get; init; }
+    public required string Uid { get; init; }
+    public required string ResourceVersion { get; init; }
+    /// <summary>kubectl's STATUS column: Running, Pending, ContainerCreating, Terminating, CrashLoopBackOff, ImagePullBackOff...</summary>
+    public required string Status { get; init; }
+    public required bool Ready { get; init; }
+    /// <summary>kubectl's READY column, "1/1".</summary>
+    public required string ReadyText { get; init; }
+    public required int Restarts { get; init; }
+    public string? Node { get; init; }
+    public string? PodIp { get; init; }
+    public string? ReplicaSet { get; init; }
+    /// <summary>The Deployment revision of the pod's ReplicaSet, when known.</summary>
+    public string? TemplateHash { get; init; }
+    public required ImmutableArray<string> Images { get; init; }
+    public required ImmutableDictionary<string, string> Labels { get; init; }
+    public DateTimeOffset? CreatedAt { get; init; }
+    public DateTimeOffset? DeletionTimestamp { get; init; }
+
+    public bool IsTerminating => DeletionTimestamp is not null;
+}
+
+public sealed record ConditionView(string Type, string Status, string? Reason, string? Message, DateTimeOffset? LastUpdate, DateTimeOffset? LastTransition);
+
+/// <summary>A Deployment's spec and status, with its strategy's limits resolved to pod counts.</summary>
+public sealed record DeploymentView
+{
+    public required string Namespace { get; init; }
+    public required string Name { get; init; }
+    public required string Uid { get; init; }
+    public required string ResourceVersion { get; init; }
+    public required long Generation { get; init; }
+    public required long ObservedGeneration { get; init; }
+    public required int Replicas { get; init; }
+    public required int StatusReplicas { get; init; }
+    public required int UpdatedReplicas { get; init; }
+    public required int ReadyReplicas { get; init; }
+    public required int AvailableReplicas { get; init; }
+    public required int UnavailableReplicas { get; init; }
+    public required bool Paused { get; init; }
+    public required string Strategy { get; init; }
+    public string? MaxSurgeSpec { get; init; }
+    public string? MaxUnavailableSpec { get; init; }
+    /// <summary>maxSurge resolved against replicas, as the controller rounds it (up).</summary>
+    public required int MaxSurge { get; init; }
+    /// <summary>maxUnavailable resolved against replicas, as the controller rounds it (down).</summary>
+    public required int MaxUnavailable { get; init; }
+    public required int MinReadySeconds { get; init; }
+    public int? ProgressDeadlineSeconds { get; init; }
+    public int? RevisionHistoryLimit { get; init; }
+    public string? Revision { get; init; }
+    public string? ChangeCause { get; init; }
+    public required ImmutableArray<ContainerImage> Containers { get; init; }
+    public required ImmutableDictionary<string, string> Selector { get; init; }
+    public required ImmutableArray<ConditionView> Conditions { get; init; }
+    public DateTimeOffset? CreatedAt { get; init; }
+
+    public ConditionView? Condition(string type) => Conditions.FirstOrDefault(c => c.Type == type);
+}
+
+public sealed record ContainerImage(string Name, string Image);
+
+/// <summary>A ReplicaSet as one revision of its Deployment.</summary>
+public sealed record ReplicaSetView
+{
+    public required string Namespace { get; init; }
+    public required string Name { get; init; }
+    public required string Uid { get; init; }
+    public required string ResourceVersion { get; init; }
+    public string? OwnerUid { get; init; }
+    public string? OwnerName { get; init; }
+    public long Revision { get; init; }
+    public string? TemplateHash { get; init; }
+    public required int Replicas { get; init; }
+    public required int StatusReplicas { get; init; }
+    public required int ReadyReplicas { get; init; }
+    public required int AvailableReplicas { get; init; }
+    public required ImmutableArray<ContainerImage> Containers { get; init; }
+    public string? ChangeCause { get; init; }
+    public DateTimeOffset? CreatedAt { get; init; }
+}
+
+/// <summary>A Kubernetes Event, for the recent-events list.</summary>
+public sealed record EventView
+{
+    public required string Namespace { get; init; }
+    public required string Name { get; init; }
+    public required string ResourceVersion { get; init; }
+    public required string Type { get; init; }
+    public required string Reason { get; init; }
+    public required string Message { get; init; }
+    public required string InvolvedKind { get; init; }
+    public required string InvolvedName { get; init; }
+    public string? Source { get; init; }
+    public int Count { get; init; }
+    public DateTimeOffset? LastSeen { get; init; }
+}
