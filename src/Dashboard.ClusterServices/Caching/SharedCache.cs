@@ -186,13 +186,21 @@ public sealed class SharedCache<TObject, TView> : IAsyncDisposable
     {
         string? resourceVersion = null;
         var failures = 0;
+        var relists = 0;
         while (!stop.IsCancellationRequested)
         {
+            // Set by the watch's error callback; however the cancelled stream then fails (an
+            // OperationCanceledException, or an IOException from the torn response), it means relist.
+            var expired = false;
             try
             {
-                resourceVersion ??= await ListAsync(stop);
+                if (resourceVersion is null)
+                {
+                    // Back-to-back relists mean the watch keeps expiring: pace them like failures.
+                    if (relists++ > 0) await Task.Delay(Backoff(relists - 1), _clock, stop);
+                    resourceVersion = await ListAsync(stop);
+                }
                 SetHealth(CacheConnection.Live);
-                var expired = false;
                 using var watchScope = CancellationTokenSource.CreateLinkedTokenSource(stop);
                 using var watchdog = _clock.CreateTimer(_ => watchScope.Cancel(), null, _options.IdleTimeout, Timeout.InfiniteTimeSpan);
                 var stream = _source.Watch(_namespace, resourceVersion, e =>
@@ -207,6 +215,7 @@ public sealed class SharedCache<TObject, TView> : IAsyncDisposable
                     {
                         watchdog.Change(_options.IdleTimeout, Timeout.InfiniteTimeSpan);
                         failures = 0;
+                        relists = 0;
                         if (obj?.Metadata?.ResourceVersion is { Length: > 0 } rv) resourceVersion = rv;
                         if (type is WatchEventType.Bookmark) continue;
                         if (type is WatchEventType.Error || obj is null) continue;
@@ -227,8 +236,14 @@ public sealed class SharedCache<TObject, TView> : IAsyncDisposable
             {
                 break;
             }
-            catch (HttpOperationException e) when ((int)e.Response.StatusCode == 410)
+            catch (Exception e) when (e is HttpOperationException { Response.StatusCode: System.Net.HttpStatusCode.Gone } or KubernetesException { Status.Code: 410 })
             {
+                _logger.LogInformation("Watch of {Resource} in {Namespace} expired (410); relisting", Resource, _namespace ?? "all namespaces");
+                resourceVersion = null;
+            }
+            catch (Exception) when (expired && !stop.IsCancellationRequested)
+            {
+                _logger.LogInformation("Watch of {Resource} in {Namespace} expired (410); relisting", Resource, _namespace ?? "all namespaces");
                 resourceVersion = null;
             }
             catch (Exception e)

@@ -1,0 +1,124 @@
+using Dashboard.ClusterServices.Model;
+using k8s;
+using k8s.Models;
+using Microsoft.Extensions.Logging;
+
+namespace Dashboard.ClusterServices.Caching;
+
+/// <summary>
+/// The process-wide registry of shared caches: one reflector per (resource, namespace scope), started
+/// by its first reader and stopped a while after its last one leaves. Any number of browser circuits,
+/// hub streams and wall screens cost the API server one watch per resource and scope.
+/// </summary>
+public sealed class ClusterCache(IKubernetesClientProvider clients, ReflectorOptions options, ILoggerFactory loggerFactory, TimeProvider? clock = null) : IAsyncDisposable
+{
+    readonly Lock _gate = new();
+    readonly Dictionary<(string Resource, string? Namespace), Entry> _entries = [];
+    readonly TimeProvider _clock = clock ?? TimeProvider.System;
+
+    sealed class Entry(IAsyncDisposable cache)
+    {
+        public IAsyncDisposable Cache { get; } = cache;
+        public int Readers;
+        public ITimer? Linger;
+    }
+
+    public Task<Subscription<PodView>> SubscribePodsAsync(string? ns, CancellationToken cancellationToken = default) =>
+        SubscribeAsync(Sources.Pods(clients, _clock), ns, cancellationToken);
+
+    public Task<Subscription<DeploymentView>> SubscribeDeploymentsAsync(string? ns, CancellationToken cancellationToken = default) =>
+        SubscribeAsync(Sources.Deployments(clients), ns, cancellationToken);
+
+    public Task<Subscription<ReplicaSetView>> SubscribeReplicaSetsAsync(string? ns, CancellationToken cancellationToken = default) =>
+        SubscribeAsync(Sources.ReplicaSets(clients), ns, cancellationToken);
+
+    public Task<Subscription<EventView>> SubscribeEventsAsync(string? ns, CancellationToken cancellationToken = default) =>
+        SubscribeAsync(Sources.Events(clients), ns, cancellationToken);
+
+    /// <summary>The cache behind a resource and scope, if one runs (health, counts).</summary>
+    public SharedCache<TObject, TView>? Find<TObject, TView>(string resource, string? ns) where TObject : IKubernetesObject<V1ObjectMeta>
+    {
+        lock (_gate) return _entries.GetValueOrDefault((resource, ns))?.Cache as SharedCache<TObject, TView>;
+    }
+
+    public IReadOnlyList<(string Resource, string? Namespace, int Readers)> Running()
+    {
+        lock (_gate) return _entries.Select(e => (e.Key.Resource, e.Key.Namespace, e.Value.Readers)).ToList();
+    }
+
+    /// <summary>
+    /// Subscribes to a resource in a namespace (null: all namespaces). Waits for the first list, so the
+    /// snapshot is the cluster's state, not an empty cache. The caller owns the subscription.
+    /// </summary>
+    public async Task<Subscription<TView>> SubscribeAsync<TObject, TView>(ResourceSource<TObject, TView> source, string? ns, CancellationToken cancellationToken = default)
+        where TObject : IKubernetesObject<V1ObjectMeta>
+    {
+        SharedCache<TObject, TView> cache;
+        Entry entry;
+        lock (_gate)
+        {
+            var key = (source.Resource, ns);
+            if (!_entries.TryGetValue(key, out entry!))
+            {
+                cache = new SharedCache<TObject, TView>(source, ns, options, loggerFactory.CreateLogger($"Dashboard.ClusterServices.Reflector.{source.Resource}"), _clock);
+                entry = new Entry(cache);
+                _entries[key] = entry;
+                cache.Start();
+            }
+            else cache = (SharedCache<TObject, TView>)entry.Cache;
+            entry.Readers++;
+            entry.Linger?.Dispose();
+            entry.Linger = null;
+        }
+        try
+        {
+            await cache.Synced.WaitAsync(cancellationToken);
+        }
+        catch
+        {
+            Release(source.Resource, ns, entry);
+            throw;
+        }
+        return cache.Subscribe(sub =>
+        {
+            cache.Unsubscribe(sub);
+            Release(source.Resource, ns, entry);
+            return ValueTask.CompletedTask;
+        });
+    }
+
+    void Release(string resource, string? ns, Entry entry)
+    {
+        lock (_gate)
+        {
+            if (--entry.Readers > 0) return;
+            entry.Linger = _clock.CreateTimer(_ => _ = StopIfIdleAsync(resource, ns, entry), null, options.Linger, Timeout.InfiniteTimeSpan);
+        }
+    }
+
+    async Task StopIfIdleAsync(string resource, string? ns, Entry entry)
+    {
+        lock (_gate)
+        {
+            if (entry.Readers > 0 || !_entries.TryGetValue((resource, ns), out var current) || current != entry) return;
+            _entries.Remove((resource, ns));
+            entry.Linger?.Dispose();
+        }
+        await entry.Cache.DisposeAsync();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        List<Entry> entries;
+        lock (_gate)
+        {
+            entries = [.. _entries.Values];
+            _entries.Clear();
+        }
+        foreach (var e in entries)
+        {
+            e.Linger?.Dispose();
+            await e.Cache.DisposeAsync();
+        }
+    }
+}

@@ -1,0 +1,67 @@
+using Dashboard.ClusterServices.Model;
+using k8s;
+using k8s.Models;
+
+namespace Dashboard.ClusterServices.Caching;
+
+/// <summary>List and watch calls of KubernetesClient for the resources the dashboard caches.</summary>
+public static class Sources
+{
+    const int PageSize = 500;
+
+    public static ResourceSource<V1Pod, PodView> Pods(IKubernetesClientProvider clients, TimeProvider clock) => new(
+        "pods",
+        async (ns, token, ct) =>
+        {
+            var list = ns is null
+                ? await clients.Read.CoreV1.ListPodForAllNamespacesAsync(continueParameter: token, limit: PageSize, cancellationToken: ct)
+                : await clients.Read.CoreV1.ListNamespacedPodAsync(ns, continueParameter: token, limit: PageSize, cancellationToken: ct);
+            return (list.Items, list.Metadata.ResourceVersion, list.Metadata.ContinueProperty);
+        },
+        (ns, rv, onError, ct) => ns is null
+            ? clients.Watch.CoreV1.WatchListPodForAllNamespacesAsync(allowWatchBookmarks: true, resourceVersion: rv, timeoutSeconds: clients.WatchTimeoutSeconds, onError: onError, cancellationToken: ct)
+            : clients.Watch.CoreV1.WatchListNamespacedPodAsync(ns, allowWatchBookmarks: true, resourceVersion: rv, timeoutSeconds: clients.WatchTimeoutSeconds, onError: onError, cancellationToken: ct),
+        pod => ViewMapper.Pod(pod, clock.GetUtcNow().UtcDateTime));
+
+    public static ResourceSource<V1Deployment, DeploymentView> Deployments(IKubernetesClientProvider clients) => new(
+        "deployments",
+        async (ns, token, ct) =>
+        {
+            var list = ns is null
+                ? await clients.Read.AppsV1.ListDeploymentForAllNamespacesAsync(continueParameter: token, limit: PageSize, cancellationToken: ct)
+                : await clients.Read.AppsV1.ListNamespacedDeploymentAsync(ns, continueParameter: token, limit: PageSize, cancellationToken: ct);
+            return (list.Items, list.Metadata.ResourceVersion, list.Metadata.ContinueProperty);
+        },
+        (ns, rv, onError, ct) => ns is null
+            ? clients.Watch.AppsV1.WatchListDeploymentForAllNamespacesAsync(allowWatchBookmarks: true, resourceVersion: rv, timeoutSeconds: clients.WatchTimeoutSeconds, onError: onError, cancellationToken: ct)
+            : clients.Watch.AppsV1.WatchListNamespacedDeploymentAsync(ns, allowWatchBookmarks: true, resourceVersion: rv, timeoutSeconds: clients.WatchTimeoutSeconds, onError: onError, cancellationToken: ct),
+        ViewMapper.Deployment);
+
+    public static ResourceSource<V1ReplicaSet, ReplicaSetView> ReplicaSets(IKubernetesClientProvider clients) => new(
+        "replicasets",
+        async (ns, token, ct) =>
+        {
+            var list = ns is null
+                ? await clients.Read.AppsV1.ListReplicaSetForAllNamespacesAsync(continueParameter: token, limit: PageSize, cancellationToken: ct)
+                : await clients.Read.AppsV1.ListNamespacedReplicaSetAsync(ns, continueParameter: token, limit: PageSize, cancellationToken: ct);
+            return (list.Items, list.Metadata.ResourceVersion, list.Metadata.ContinueProperty);
+        },
+        (ns, rv, onError, ct) => ns is null
+            ? clients.Watch.AppsV1.WatchListReplicaSetForAllNamespacesAsync(allowWatchBookmarks: true, resourceVersion: rv, timeoutSeconds: clients.WatchTimeoutSeconds, onError: onError, cancellationToken: ct)
+            : clients.Watch.AppsV1.WatchListNamespacedReplicaSetAsync(ns, allowWatchBookmarks: true, resourceVersion: rv, timeoutSeconds: clients.WatchTimeoutSeconds, onError: onError, cancellationToken: ct),
+        ViewMapper.ReplicaSet);
+
+    public static ResourceSource<Corev1Event, EventView> Events(IKubernetesClientProvider clients) => new(
+        "events",
+        async (ns, token, ct) =>
+        {
+            var list = ns is null
+                ? await clients.Read.CoreV1.ListEventForAllNamespacesAsync(continueParameter: token, limit: PageSize, cancellationToken: ct)
+                : await clients.Read.CoreV1.ListNamespacedEventAsync(ns, continueParameter: token, limit: PageSize, cancellationToken: ct);
+            return (list.Items, list.Metadata.ResourceVersion, list.Metadata.ContinueProperty);
+        },
+        (ns, rv, onError, ct) => ns is null
+            ? clients.Watch.CoreV1.WatchListEventForAllNamespacesAsync(allowWatchBookmarks: true, resourceVersion: rv, timeoutSeconds: clients.WatchTimeoutSeconds, onError: onError, cancellationToken: ct)
+            : clients.Watch.CoreV1.WatchListNamespacedEventAsync(ns, allowWatchBookmarks: true, resourceVersion: rv, timeoutSeconds: clients.WatchTimeoutSeconds, onError: onError, cancellationToken: ct),
+        ViewMapper.Event);
+}

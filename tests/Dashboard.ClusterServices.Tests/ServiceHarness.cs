@@ -1,0 +1,43 @@
+using Dashboard.ClusterServices.Caching;
+using Dashboard.ClusterServices.Operations;
+using Dashboard.ClusterServices.Resilience;
+using Dashboard.EmbeddedCluster.Tests;
+using k8s;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Dashboard.ClusterServices.Tests;
+
+/// <summary>The service layer wired to a private embedded cluster, over HTTP, as the dashboard wires it.</summary>
+public sealed class ServiceHarness : IAsyncDisposable
+{
+    ServiceHarness(TestCluster cluster, KubernetesClientProvider clients, ReflectorOptions options)
+    {
+        Cluster = cluster;
+        Clients = clients;
+        Cache = new ClusterCache(clients, options, NullLoggerFactory.Instance);
+        Operations = new RolloutOperations(clients, new KubernetesResilience(), NullLogger<RolloutOperations>.Instance);
+    }
+
+    public TestCluster Cluster { get; }
+    public KubernetesClientProvider Clients { get; }
+    public ClusterCache Cache { get; }
+    public RolloutOperations Operations { get; }
+
+    public static async Task<ServiceHarness> StartAsync(ReflectorOptions? options = null, params DelegatingHandler[] handlers)
+    {
+        var cluster = await TestCluster.StartAsync();
+        var config = KubernetesClientConfiguration.BuildConfigFromConfigFile(cluster.Kubeconfig);
+        var clients = new KubernetesClientProvider(config, watchTimeoutSeconds: 60, requestHandlers: handlers);
+        var harness = new ServiceHarness(cluster, clients, options ?? new ReflectorOptions { IdleTimeout = TimeSpan.FromSeconds(30), MaxBackoff = TimeSpan.FromSeconds(1) });
+        var ready = await cluster.KubectlAsync("rollout", "status", "deployment/flask-app", "--timeout=60s");
+        Assert.True(ready.ExitCode == 0, ready.Output);
+        return harness;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await Cache.DisposeAsync();
+        Clients.Dispose();
+        await Cluster.DisposeAsync();
+    }
+}
