@@ -17,22 +17,25 @@ public static class ViewMapper
     {
         var (readyText, status, _, restarts, ready) = KubectlFormat.PodColumns(pod, now);
         var owner = pod.Metadata.OwnerReferences?.FirstOrDefault(o => o.Controller == true && o.Kind == "ReplicaSet");
+        var labels = pod.Metadata.Labels is { Count: > 0 } l
+            ? l.ToImmutableSortedDictionary(kv => StringPool.Intern(kv.Key), kv => StringPool.Intern(kv.Value), StringComparer.Ordinal)
+            : ImmutableSortedDictionary<string, string>.Empty;
         return new PodView
         {
-            Namespace = pod.Metadata.NamespaceProperty ?? "",
+            Namespace = StringPool.Intern(pod.Metadata.NamespaceProperty ?? ""),
             Name = pod.Metadata.Name,
             Uid = pod.Metadata.Uid ?? "",
             ResourceVersion = pod.Metadata.ResourceVersion ?? "",
-            Status = status,
+            Status = StringPool.Intern(status),
             Ready = ready && pod.Metadata.DeletionTimestamp is null,
-            ReadyText = readyText,
+            ReadyText = StringPool.Intern(readyText),
             Restarts = restarts,
-            Node = pod.Spec?.NodeName,
+            Node = StringPool.InternOrNull(pod.Spec?.NodeName),
             PodIp = pod.Status?.PodIP,
-            ReplicaSet = owner?.Name,
-            TemplateHash = Annotation(pod.Metadata.Labels, DeploymentMath.PodTemplateHashLabel),
-            Images = [.. pod.Spec?.Containers?.Select(c => c.Image ?? "") ?? []],
-            Labels = (pod.Metadata.Labels ?? new Dictionary<string, string>()).ToImmutableDictionary(),
+            ReplicaSet = StringPool.InternOrNull(owner?.Name),
+            TemplateHash = StringPool.InternOrNull(Annotation(pod.Metadata.Labels, DeploymentMath.PodTemplateHashLabel)),
+            Images = [.. pod.Spec?.Containers?.Select(c => StringPool.Intern(c.Image ?? "")) ?? []],
+            Labels = labels,
             CreatedAt = Time(pod.Metadata.CreationTimestamp),
             DeletionTimestamp = Time(pod.Metadata.DeletionTimestamp),
         };

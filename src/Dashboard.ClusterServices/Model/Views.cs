@@ -21,7 +21,7 @@ public sealed record PodView
     /// <summary>The Deployment revision of the pod's ReplicaSet, when known.</summary>
     public string? TemplateHash { get; init; }
     public required ImmutableArray<string> Images { get; init; }
-    public required ImmutableDictionary<string, string> Labels { get; init; }
+    public required IImmutableDictionary<string, string> Labels { get; init; }
     public DateTimeOffset? CreatedAt { get; init; }
     public DateTimeOffset? DeletionTimestamp { get; init; }
 

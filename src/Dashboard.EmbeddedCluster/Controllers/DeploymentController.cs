@@ -67,7 +67,7 @@ public sealed class DeploymentController(ClusterApi api, EventRecorder events, C
         }
 
         List<V1ReplicaSet> OwnedReplicaSets() =>
-            Api.Store.Where(ResourceTypes.ReplicaSets, _d.Metadata.NamespaceProperty, o => Keys.IsControlledBy(o.Object, _d.Metadata.Uid))
+            Api.Store.OwnedBy(ResourceTypes.ReplicaSets, _d.Metadata.Uid).Where(o => Keys.IsControlledBy(o.Object, _d.Metadata.Uid))
                 .Select(o => ModelJson.ToModel<V1ReplicaSet>(o.Object)).ToList();
 
         static List<V1ReplicaSet> Concat(List<V1ReplicaSet> old, V1ReplicaSet? newRs) => newRs is null ? [.. old] : [.. old, newRs];
@@ -437,9 +437,8 @@ public sealed class DeploymentController(ClusterApi api, EventRecorder events, C
         {
             if (old.Sum(rs => rs.Status?.Replicas ?? 0) > 0) return true;
             var oldUids = old.Select(rs => rs.Metadata.Uid).ToHashSet();
-            return Api.Store.Where(ResourceTypes.Pods, _d.Metadata.NamespaceProperty, p =>
-                Keys.ControllerUid(p.Object) is { } uid && oldUids.Contains(uid)
-                && p.Object["status"]?["phase"]?.ToString() is not ("Succeeded" or "Failed")).Count > 0;
+            return oldUids.SelectMany(uid => Api.Store.OwnedBy(ResourceTypes.Pods, uid))
+                .Any(p => p.Object["status"]?["phase"]?.ToString() is not ("Succeeded" or "Failed"));
         }
 
         // ------------------------------------------------------------ status and progress

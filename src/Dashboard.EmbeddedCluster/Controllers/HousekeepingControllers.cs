@@ -90,7 +90,7 @@ public sealed class GarbageCollector(ClusterApi api)
     {
         var (ns, uid) = Keys.Split(key);
         foreach (var type in ResourceTypes.All.Where(t => t.Namespaced))
-            foreach (var dependent in api.Store.Where(type, ns, o => ClusterApi.OwnedBy(o.Object, uid)))
+            foreach (var dependent in api.Store.OwnedBy(type, uid))
             {
                 var refs = (JsonArray)dependent.Object["metadata"]!["ownerReferences"]!;
                 // A dependent with another owner still alive only loses this reference.

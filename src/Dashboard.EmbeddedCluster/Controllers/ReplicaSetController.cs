@@ -69,7 +69,7 @@ public sealed class ReplicaSetController(ClusterApi api, EventRecorder events, C
     }
 
     IEnumerable<V1Pod> OwnedPods(V1ReplicaSet rs) =>
-        api.Store.Where(ResourceTypes.Pods, rs.Metadata.NamespaceProperty, o => Keys.IsControlledBy(o.Object, rs.Metadata.Uid))
+        api.Store.OwnedBy(ResourceTypes.Pods, rs.Metadata.Uid).Where(o => Keys.IsControlledBy(o.Object, rs.Metadata.Uid))
             .Select(o => ModelJson.ToModel<V1Pod>(o.Object));
 
     void CreatePod(V1ReplicaSet rs, System.Text.Json.Nodes.JsonObject rsJson)

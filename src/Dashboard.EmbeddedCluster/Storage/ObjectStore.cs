@@ -17,6 +17,8 @@ public sealed class ObjectStore : IDisposable
     readonly Dictionary<ResourceType, History> _history = [];
     readonly List<WatchSubscription> _watchers = [];
     readonly List<Action<StoreEvent>> _listeners = [];
+    // Owner uid -> keys of dependents, per resource: controllers find what they own without a scan.
+    readonly Dictionary<ResourceType, Dictionary<string, HashSet<string>>> _byOwner = [];
     readonly IStorePersistence? _persistence;
     readonly int _historyCapacity;
     long _resourceVersion;
@@ -25,12 +27,17 @@ public sealed class ObjectStore : IDisposable
     {
         _persistence = persistence;
         _historyCapacity = historyCapacity;
-        foreach (var type in ResourceTypes.All) _objects[type] = new(StringComparer.Ordinal);
+        foreach (var type in ResourceTypes.All)
+        {
+            _objects[type] = new(StringComparer.Ordinal);
+            _byOwner[type] = new(StringComparer.Ordinal);
+        }
         if (persistence is not null)
         {
             foreach (var stored in persistence.Load())
             {
                 _objects[stored.Type][stored.Key] = stored;
+                Index(stored, null);
                 _resourceVersion = Math.Max(_resourceVersion, stored.ResourceVersion);
             }
             _resourceVersion = Math.Max(_resourceVersion, persistence.LastResourceVersion);
@@ -83,6 +90,7 @@ public sealed class ObjectStore : IDisposable
             if (_objects[type].ContainsKey(key)) throw ApiException.AlreadyExists(type, meta["name"]!.GetValue<string>());
             var stored = Commit(type, obj);
             _objects[type][key] = stored;
+            Index(stored, null);
             Publish(new StoreEvent(WatchEventType.Added, stored, null));
             return stored;
         }
@@ -103,6 +111,7 @@ public sealed class ObjectStore : IDisposable
             if (expectedResourceVersion is { } expected && expected != current.ResourceVersion) throw ApiException.Conflict(type, name);
             var stored = Commit(type, obj);
             _objects[type][key] = stored;
+            Index(stored, current);
             Publish(new StoreEvent(WatchEventType.Modified, stored, current));
             return stored;
         }
@@ -116,11 +125,39 @@ public sealed class ObjectStore : IDisposable
             if (!_objects[type].TryGetValue(key, out var current)) return null;
             if (expectedResourceVersion is { } expected && expected != current.ResourceVersion) throw ApiException.Conflict(type, name);
             _objects[type].Remove(key);
+            Index(null, current);
             // The DELETED event carries the resourceVersion of the deletion, as the apiserver's does.
             var tombstone = Commit(type, current.Clone(), persist: false);
             _persistence?.Deleted(type, ns, name, tombstone.ResourceVersion);
             Publish(new StoreEvent(WatchEventType.Deleted, tombstone, current));
             return tombstone;
+        }
+    }
+
+    static IEnumerable<string> OwnerUids(StoredObject? stored) =>
+        (stored?.Object["metadata"]?["ownerReferences"] as JsonArray)?.Select(r => r?["uid"]?.ToString()).OfType<string>() ?? [];
+
+    void Index(StoredObject? now, StoredObject? before)
+    {
+        var type = (now ?? before)!.Type;
+        var key = (now ?? before)!.Key;
+        var index = _byOwner[type];
+        foreach (var uid in OwnerUids(before))
+            if (index.TryGetValue(uid, out var keys) && keys.Remove(key) && keys.Count == 0) index.Remove(uid);
+        foreach (var uid in OwnerUids(now))
+        {
+            if (!index.TryGetValue(uid, out var keys)) index[uid] = keys = new HashSet<string>(StringComparer.Ordinal);
+            keys.Add(key);
+        }
+    }
+
+    /// <summary>Objects of a resource that name <paramref name="ownerUid"/> in their ownerReferences.</summary>
+    public IReadOnlyList<StoredObject> OwnedBy(ResourceType type, string ownerUid)
+    {
+        lock (_gate)
+        {
+            if (!_byOwner[type].TryGetValue(ownerUid, out var keys)) return [];
+            return keys.Select(k => _objects[type].GetValueOrDefault(k)).OfType<StoredObject>().ToList();
         }
     }
 
