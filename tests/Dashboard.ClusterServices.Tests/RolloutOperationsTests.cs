@@ -131,7 +131,7 @@ public class RolloutOperationsTests
     }
 
     /// <summary>Another writer changes the Deployment just before each of our PATCHes lands.</summary>
-    sealed class InterferingWriter(Func<ServiceHarness> harness, int times) : DelegatingHandler
+    sealed class InterferingWriter(Func<ServiceHarness> harness, int times, bool statusOnly = false) : DelegatingHandler
     {
         public int Patches;
 
@@ -142,7 +142,10 @@ public class RolloutOperationsTests
                 if (Interlocked.Increment(ref Patches) <= times)
                 {
                     var api = harness().Cluster.Host.Cluster.Api;
-                    api.Patch(ResourceTypes.Deployments, Ns, Name, "application/merge-patch+json", $"{{\"metadata\":{{\"annotations\":{{\"other\":\"{Patches}\"}}}}}}");
+                    if (statusOnly)
+                        api.Patch(ResourceTypes.Deployments, Ns, Name, "application/merge-patch+json", $"{{\"status\":{{\"observedGeneration\":{100 + Patches}}}}}", "status");
+                    else
+                        api.Patch(ResourceTypes.Deployments, Ns, Name, "application/merge-patch+json", $"{{\"metadata\":{{\"annotations\":{{\"other\":\"{Patches}\"}}}}}}");
                 }
             }
             return await base.SendAsync(request, cancellationToken);
@@ -161,6 +164,19 @@ public class RolloutOperationsTests
         Assert.Equal(OperationOutcome.Succeeded, result.Outcome);
         Assert.Equal(3, writer.Patches);
         Assert.Equal(4, (await Read(h)).Spec.Replicas);
+    }
+
+    [Fact]
+    public async Task Status_writes_between_reading_and_patching_are_not_conflicts()
+    {
+        ServiceHarness? h = null;
+        var writer = new InterferingWriter(() => h!, times: int.MaxValue, statusOnly: true);
+        await using var harness = h = await ServiceHarness.StartAsync(null, writer);
+
+        var result = await h.Operations.ScaleAsync(Ns, Name, 4, "alice");
+
+        Assert.Equal(OperationOutcome.Succeeded, result.Outcome);
+        Assert.Equal(1, writer.Patches);
     }
 
     [Fact]

@@ -52,22 +52,15 @@ public sealed class RolloutOperations(IKubernetesClientProvider clients, Kuberne
                     : $"{name} has no container \"{container}\"; it has {string.Join(", ", containers.Select(c => c.Name))}.");
             if (target.Image == image && string.IsNullOrEmpty(changeCause))
                 return Answer(OperationOutcome.Skipped, $"{target.Name} already runs {image}; nothing to change.");
-            var patch = new JsonObject
+            var index = containers.IndexOf(target);
+            var ops = new List<JsonObject>
             {
-                ["metadata"] = Metadata(d, string.IsNullOrWhiteSpace(changeCause) ? null : new JsonObject { [DeploymentMath.ChangeCauseAnnotation] = changeCause }),
-                ["spec"] = new JsonObject
-                {
-                    ["template"] = new JsonObject
-                    {
-                        ["spec"] = new JsonObject
-                        {
-                            ["$setElementOrder/containers"] = new JsonArray(containers.Select(c => (JsonNode)new JsonObject { ["name"] = c.Name }).ToArray()),
-                            ["containers"] = new JsonArray(new JsonObject { ["name"] = target.Name, ["image"] = image }),
-                        },
-                    },
-                },
+                Test($"/spec/template/spec/containers/{index}/name", target.Name),
+                Test($"/spec/template/spec/containers/{index}/image", target.Image),
+                Op("replace", $"/spec/template/spec/containers/{index}/image", image),
             };
-            return new Plan(new V1Patch(patch.ToJsonString(), V1Patch.PatchType.StrategicMergePatch), null, "ImageChanged",
+            if (!string.IsNullOrWhiteSpace(changeCause)) ops.Add(SetAnnotation(d.Metadata.Annotations, "/metadata/annotations", DeploymentMath.ChangeCauseAnnotation, changeCause));
+            return new Plan(Guarded(d, ops), null, "ImageChanged",
                 $"{actor} set image {target.Name}={image} (was {target.Image}){(string.IsNullOrWhiteSpace(changeCause) ? "" : $": {changeCause}")}");
         }
     }
@@ -75,12 +68,12 @@ public sealed class RolloutOperations(IKubernetesClientProvider clients, Kuberne
     public Task<OperationResult> PauseAsync(string ns, string name, string actor, CancellationToken cancellationToken = default) =>
         MutateAsync(ns, name, actor, false, d => Task.FromResult(d.Spec.Paused == true
             ? Answer(OperationOutcome.Skipped, $"{name} is already paused.")
-            : new Plan(SmpPatch(d, new JsonObject { ["paused"] = true }), null, "Paused", $"{actor} paused the rollout of {name}")), cancellationToken);
+            : new Plan(Guarded(d, [Op("add", "/spec/paused", true)]), null, "Paused", $"{actor} paused the rollout of {name}")), cancellationToken);
 
     public Task<OperationResult> ResumeAsync(string ns, string name, string actor, CancellationToken cancellationToken = default) =>
         MutateAsync(ns, name, actor, false, d => Task.FromResult(d.Spec.Paused != true
             ? Answer(OperationOutcome.Skipped, $"{name} is not paused.")
-            : new Plan(SmpPatch(d, new JsonObject { ["paused"] = null }), null, "Resumed", $"{actor} resumed the rollout of {name}")), cancellationToken);
+            : new Plan(Guarded(d, [Op("remove", "/spec/paused")]), null, "Resumed", $"{actor} resumed the rollout of {name}")), cancellationToken);
 
     public Task<OperationResult> RestartAsync(string ns, string name, string actor, CancellationToken cancellationToken = default) =>
         MutateAsync(ns, name, actor, false, d => Task.FromResult(RestartPlan(d, actor)), cancellationToken);
@@ -91,8 +84,10 @@ public sealed class RolloutOperations(IKubernetesClientProvider clients, Kuberne
         if (d.Spec.Paused == true)
             return Answer(OperationOutcome.Refused, $"{name} is paused: a restart would not roll out until it is resumed. Resume it first.");
         var now = _clock.GetUtcNow().UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
-        var spec = new JsonObject { ["template"] = new JsonObject { ["metadata"] = new JsonObject { ["annotations"] = new JsonObject { ["kubectl.kubernetes.io/restartedAt"] = now } } } };
-        return new Plan(SmpPatch(d, spec), null, "Restarted", $"{actor} restarted every pod of {name}");
+        var ops = new List<JsonObject>();
+        if (d.Spec.Template.Metadata is null) ops.Add(Op("add", "/spec/template/metadata", new JsonObject()));
+        ops.Add(SetAnnotation(d.Spec.Template.Metadata?.Annotations, "/spec/template/metadata/annotations", "kubectl.kubernetes.io/restartedAt", now));
+        return new Plan(Guarded(d, ops), null, "Restarted", $"{actor} restarted every pod of {name}");
     }
 
     public Task<OperationResult> ScaleAsync(string ns, string name, int replicas, string actor, CancellationToken cancellationToken = default)
@@ -100,7 +95,7 @@ public sealed class RolloutOperations(IKubernetesClientProvider clients, Kuberne
         if (replicas is < 0 or > 10_000) return Invalid($"Replicas must be between 0 and 10000; {replicas} is not.");
         return MutateAsync(ns, name, actor, false, d => Task.FromResult(d.Spec.Replicas == replicas
             ? Answer(OperationOutcome.Skipped, $"{name} already has {replicas} replicas.")
-            : new Plan(SmpPatch(d, new JsonObject { ["replicas"] = replicas }), null, "Scaled", $"{actor} scaled {name} from {d.Spec.Replicas} to {replicas} replicas")), cancellationToken);
+            : new Plan(Guarded(d, [Op("replace", "/spec/replicas", replicas)]), null, "Scaled", $"{actor} scaled {name} from {d.Spec.Replicas} to {replicas} replicas")), cancellationToken);
     }
 
     /// <summary>
@@ -133,11 +128,7 @@ public sealed class RolloutOperations(IKubernetesClientProvider clients, Kuberne
                 if (DeploymentMath.AnnotationsToSkip.Contains(k)) annotations[k] = v;
             foreach (var (k, v) in target.Metadata.Annotations ?? new Dictionary<string, string>())
                 if (!DeploymentMath.AnnotationsToSkip.Contains(k)) annotations[k] = v;
-            var patch = new JsonArray(
-                new JsonObject { ["op"] = "test", ["path"] = "/metadata/resourceVersion", ["value"] = d.Metadata.ResourceVersion },
-                new JsonObject { ["op"] = "replace", ["path"] = "/spec/template", ["value"] = template },
-                new JsonObject { ["op"] = "replace", ["path"] = "/metadata/annotations", ["value"] = annotations });
-            return new Plan(new V1Patch(patch.ToJsonString(), V1Patch.PatchType.JsonPatch), null, "RolledBack",
+            return new Plan(Guarded(d, [Op("replace", "/spec/template", template), Op("replace", "/metadata/annotations", annotations)]), null, "RolledBack",
                 $"{actor} rolled {name} back to revision {revision} ({string.Join(", ", target.Spec.Template.Spec.Containers.Select(c => c.Image))})");
         }, cancellationToken);
     }
@@ -243,9 +234,10 @@ public sealed class RolloutOperations(IKubernetesClientProvider clients, Kuberne
 
     static string Sentence(string audit) => audit.Length == 0 ? "Done." : char.ToUpperInvariant(audit[0]) + audit[1..] + ".";
 
+    /// <summary>A 409, or a failed JSON-patch test: what was read has changed since.</summary>
     static bool IsConflict(HttpOperationException e) =>
         e.Response.StatusCode == HttpStatusCode.Conflict
-        || ((int)e.Response.StatusCode == 422 && e.Response.Content?.Contains("testing value /metadata/resourceVersion", StringComparison.Ordinal) == true);
+        || ((int)e.Response.StatusCode is 422 or 500 && e.Response.Content?.Contains("testing value", StringComparison.Ordinal) == true);
 
     OperationResult? Failure(Exception e, string name, bool write = false) => e switch
     {
@@ -275,15 +267,28 @@ public sealed class RolloutOperations(IKubernetesClientProvider clients, Kuberne
 
     static Task<OperationResult> Invalid(string message) => Task.FromResult(new OperationResult(OperationOutcome.Invalid, message));
 
-    static JsonObject Metadata(V1Deployment d, JsonObject? annotations = null)
+    /// <summary>
+    /// A JSON patch that first tests the generation it was planned from. Generation moves on every
+    /// change to spec or annotations and never on status writes, so the precondition catches another
+    /// person's edit without tripping over the controller's constant status updates mid-rollout.
+    /// </summary>
+    static V1Patch Guarded(V1Deployment d, IEnumerable<JsonObject> ops) =>
+        new(new JsonArray([Test("/metadata/generation", d.Metadata.Generation ?? 0), .. ops]).ToJsonString(), V1Patch.PatchType.JsonPatch);
+
+    static JsonObject Op(string op, string path, JsonNode? value = null)
     {
-        var meta = new JsonObject { ["resourceVersion"] = d.Metadata.ResourceVersion };
-        if (annotations is not null) meta["annotations"] = annotations;
-        return meta;
+        var o = new JsonObject { ["op"] = op, ["path"] = path };
+        if (op != "remove") o["value"] = value;
+        return o;
     }
 
-    static V1Patch SmpPatch(V1Deployment d, JsonObject spec) =>
-        new(new JsonObject { ["metadata"] = Metadata(d), ["spec"] = spec }.ToJsonString(), V1Patch.PatchType.StrategicMergePatch);
+    static JsonObject Test(string path, JsonNode? value) => Op("test", path, value);
+
+    /// <summary>Sets one annotation, creating the map when the object has none (JSON pointer escapes '/').</summary>
+    static JsonObject SetAnnotation(IDictionary<string, string>? existing, string mapPath, string key, string value) =>
+        existing is null
+            ? Op("add", mapPath, new JsonObject { [key] = value })
+            : Op("add", $"{mapPath}/{key.Replace("~", "~0").Replace("/", "~1")}", value);
 
     static JsonObject ModelJsonNode(object model) => (JsonObject)JsonNode.Parse(KubernetesJson.Serialize(model))!;
 
