@@ -4,6 +4,7 @@ FROM mcr.microsoft.com/dotnet/sdk:10.0 AS build
 WORKDIR /src
 COPY global.json Directory.Build.props Directory.Packages.props .editorconfig ./
 COPY src/Dashboard.EmbeddedCluster/Dashboard.EmbeddedCluster.csproj src/Dashboard.EmbeddedCluster/
+COPY src/Dashboard.ClusterServices/Dashboard.ClusterServices.csproj src/Dashboard.ClusterServices/
 COPY src/Dashboard.Web/Dashboard.Web.csproj src/Dashboard.Web/
 RUN dotnet restore src/Dashboard.Web/Dashboard.Web.csproj
 COPY src/ src/

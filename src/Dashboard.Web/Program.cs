@@ -11,6 +11,7 @@ builder.Services.Configure<ClusterOptions>(builder.Configuration.GetSection(Clus
 builder.Services.Configure<EmbeddedClusterOptions>(builder.Configuration.GetSection(EmbeddedClusterOptions.Section));
 builder.Services.AddSingleton<ClusterConnection>();
 builder.Services.AddHostedService(sp => sp.GetRequiredService<ClusterConnection>());
+builder.Services.AddClusterServices();
 builder.Services.AddHealthChecks().AddCheck<ClusterHealthCheck>("cluster");
 
 var app = builder.Build();

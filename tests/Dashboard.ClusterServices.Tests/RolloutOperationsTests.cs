@@ -242,4 +242,17 @@ public class RolloutOperationsTests
         }
         Assert.Equal(5, (await Read(h)).Spec.Replicas);
     }
+
+    [Fact]
+    public async Task Reads_retry_through_429s_honouring_retry_after()
+    {
+        await using var h = await ServiceHarness.StartAsync();
+        using var http = new HttpClient { BaseAddress = h.Cluster.ApiUri };
+        (await http.PostAsync("/_embedded/faults", new StringContent("{\"errorRate\":1.0,\"errorCode\":429,\"retryAfterSeconds\":1,\"forSeconds\":1.5}", System.Text.Encoding.UTF8, "application/json"))).EnsureSuccessStatusCode();
+
+        var history = await h.Operations.HistoryAsync(Ns, Name);
+
+        Assert.Equal(OperationOutcome.Succeeded, history.Outcome);
+        Assert.Single(history.Revisions);
+    }
 }

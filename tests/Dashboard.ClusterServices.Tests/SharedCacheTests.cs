@@ -149,4 +149,22 @@ public class SharedCacheTests
         await h.Cluster.WaitUntilAsync(() => Task.FromResult(h.Cluster.Host.Server.Metrics.OpenWatches("deployments") == 0), because: "the watch closed");
         Assert.Empty(h.Cache.Running());
     }
+
+    [Fact]
+    public async Task A_silent_watch_is_restarted_by_the_idle_watchdog_from_the_last_resource_version()
+    {
+        await using var h = await ServiceHarness.StartAsync(new ReflectorOptions { IdleTimeout = TimeSpan.FromMilliseconds(700) });
+        var listsBefore = h.Cluster.Host.Server.Metrics.Requests("LIST", "deployments");
+        var sub = await h.Cache.SubscribeDeploymentsAsync("default");
+
+        await Task.Delay(3000);
+
+        var watches = h.Cluster.Host.Server.Metrics.Requests("WATCH", "deployments");
+        Assert.True(watches >= 3, $"only {watches} watch requests: the watchdog did not restart the silent watch");
+        Assert.Equal(1, h.Cluster.Host.Server.Metrics.Requests("LIST", "deployments") - listsBefore); // resumed, never relisted
+        await h.Operations.ScaleAsync("default", "flask-app", 2, "alice");
+        var update = await sub.ReadAsync(new CancellationTokenSource(TimeSpan.FromSeconds(5)).Token);
+        Assert.Contains(update.Changes, c => c.View.Name == "flask-app" && c.View.Replicas == 2);
+        await sub.DisposeAsync();
+    }
 }

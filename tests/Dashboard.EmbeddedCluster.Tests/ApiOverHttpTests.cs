@@ -282,4 +282,24 @@ public class ApiOverHttpTests
         Assert.Equal(uid, restored.Metadata.Uid);
         await second.WaitUntilAsync(async () => (await second.Client.AppsV1.ReadNamespacedDeploymentAsync("web", "default")).Status?.AvailableReplicas == 2);
     }
+
+    [Fact]
+    public async Task A_restart_drops_connections_refuses_new_ones_for_a_while_and_keeps_the_state()
+    {
+        await using var cluster = await TestCluster.StartAsync();
+        using var http = new HttpClient { BaseAddress = cluster.ApiUri, Timeout = TimeSpan.FromSeconds(2) };
+
+        var accepted = await http.PostAsync("/_embedded/restart?seconds=2", null);
+        Assert.Equal(HttpStatusCode.Accepted, accepted.StatusCode);
+        await Task.Delay(600);
+        await Assert.ThrowsAnyAsync<HttpRequestException>(() => http.GetAsync("/version"));
+
+        await cluster.WaitUntilAsync(async () =>
+        {
+            try { return (await http.GetAsync("/version")).IsSuccessStatusCode; }
+            catch (HttpRequestException) { return false; }
+            catch (TaskCanceledException) { return false; }
+        }, TimeSpan.FromSeconds(10), "the API server is back");
+        Assert.Single((await cluster.Client.AppsV1.ListNamespacedDeploymentAsync("default")).Items);
+    }
 }

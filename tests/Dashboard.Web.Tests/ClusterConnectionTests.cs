@@ -2,6 +2,7 @@ using System.Net;
 using Dashboard.Web.Cluster;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Dashboard.Web.Tests;
 
@@ -38,5 +39,24 @@ public class ClusterConnectionTests
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("Healthy", body);
         Assert.True(File.Exists(Path.Combine(dir, "kubeconfig")), "a kubeconfig for kubectl was written");
+    }
+
+    [Fact]
+    public async Task The_service_layer_in_the_app_reads_the_embedded_cluster_over_http()
+    {
+        var dir = Path.Combine(Path.GetTempPath(), "web-tests", Guid.NewGuid().ToString("N"));
+        await using var factory = new WebApplicationFactory<Program>().WithWebHostBuilder(b =>
+        {
+            b.UseSetting("Cluster:Mode", "Embedded");
+            b.UseSetting("EmbeddedCluster:ApiUrl", "http://127.0.0.1:0");
+            b.UseSetting("EmbeddedCluster:KubeconfigPath", Path.Combine(dir, "kubeconfig"));
+        });
+        using var client = factory.CreateClient();
+        var cache = factory.Services.GetRequiredService<Dashboard.ClusterServices.Caching.ClusterCache>();
+
+        await using var deployments = await cache.SubscribeDeploymentsAsync(null);
+
+        Assert.Contains(deployments.Snapshot, d => d.Namespace == "default" && d.Name == "flask-app" && d.Replicas == 5);
+        Assert.Contains(deployments.Snapshot, d => d.Namespace == "cloud" && d.Name == "cloud-communal-service" && d.MaxUnavailable == 1 && d.MinReadySeconds == 10);
     }
 }

@@ -13,7 +13,7 @@ namespace Dashboard.EmbeddedCluster.Api;
 /// <c>/api/v1/...</c> and <c>/apis/{group}/{version}/...</c>, namespaced or cluster-wide,
 /// with subresources, watches, Table output and Status errors.
 /// </summary>
-public sealed class ApiRequestHandler(EmbeddedCluster cluster, ApiMetrics metrics, FaultInjection faults)
+public sealed class ApiRequestHandler(EmbeddedCluster cluster, ApiMetrics metrics, FaultInjection faults, Func<TimeSpan, Task>? restart = null)
 {
     static readonly TimeSpan BookmarkInterval = TimeSpan.FromSeconds(10);
     ClusterApi Api => cluster.Api;
@@ -41,6 +41,14 @@ public sealed class ApiRequestHandler(EmbeddedCluster cluster, ApiMetrics metric
                     return;
                 case "/openapi/v3": await WriteJson(context, 200, Discovery.OpenApiRoot()); return;
                 case "/_embedded/faults": await HandleFaults(context); return;
+                case "/_embedded/restart" when context.Request.Method == "POST" && restart is not null:
+                    {
+                        // Answer first, then drop every connection and refuse new ones for the downtime; state is kept.
+                        var seconds = double.TryParse(context.Request.Query["seconds"], CultureInfo.InvariantCulture, out var s) ? Math.Clamp(s, 0, 300) : 10;
+                        await WriteJson(context, 202, new JsonObject { ["restarting"] = true, ["downSeconds"] = seconds });
+                        _ = Task.Run(async () => { await Task.Delay(100); await restart(TimeSpan.FromSeconds(seconds)); });
+                        return;
+                    }
             }
             if (path.StartsWith("/openapi/v3/", StringComparison.Ordinal))
             {

@@ -28,7 +28,7 @@ public sealed class EmbeddedApiServer : IAsyncDisposable
         _cluster = cluster;
         Metrics = new ApiMetrics();
         Faults = new FaultInjection(cluster.Api.Clock);
-        _handler = new ApiRequestHandler(cluster, Metrics, Faults);
+        _handler = new ApiRequestHandler(cluster, Metrics, Faults, RestartAsync);
     }
 
     public ApiMetrics Metrics { get; }

@@ -1,0 +1,46 @@
+using Dashboard.ClusterServices.Caching;
+using Dashboard.ClusterServices.Operations;
+using Dashboard.ClusterServices.Resilience;
+using k8s;
+
+namespace Dashboard.Web.Cluster;
+
+/// <summary>
+/// KubernetesClient instances for whichever cluster <see cref="ClusterConnection"/> chose. Created on
+/// first use, which is after the hosted services (and so the connection) have started.
+/// </summary>
+public sealed class ConnectedClientProvider(ClusterConnection connection) : IKubernetesClientProvider, IDisposable
+{
+    readonly Lazy<KubernetesClientProvider> _clients = new(() =>
+    {
+        if (!connection.ConfigurationAsync.IsCompletedSuccessfully)
+            throw new InvalidOperationException("The cluster connection is not established yet.");
+        return new KubernetesClientProvider(connection.ConfigurationAsync.Result);
+    });
+
+    public IKubernetes Read => _clients.Value.Read;
+    public IKubernetes Watch => _clients.Value.Watch;
+    public int WatchTimeoutSeconds => _clients.Value.WatchTimeoutSeconds;
+
+    public void Dispose()
+    {
+        if (_clients.IsValueCreated) _clients.Value.Dispose();
+    }
+}
+
+public static class ClusterServicesRegistration
+{
+    /// <summary>The cluster service layer: shared caches (one watch per resource and scope for the whole process) and rollout operations.</summary>
+    public static IServiceCollection AddClusterServices(this IServiceCollection services)
+    {
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton<IKubernetesClientProvider, ConnectedClientProvider>();
+        services.AddSingleton(new ReflectorOptions());
+        services.AddSingleton(sp => new KubernetesResilience(sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton(sp => new ClusterCache(
+            sp.GetRequiredService<IKubernetesClientProvider>(), sp.GetRequiredService<ReflectorOptions>(),
+            sp.GetRequiredService<ILoggerFactory>(), sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton<RolloutOperations>();
+        return services;
+    }
+}
