@@ -8,6 +8,14 @@ namespace Dashboard.Web.Tests;
 
 public class ClusterConnectionTests
 {
+    /// <summary>The app on a private embedded cluster at a free port, its kubeconfig under <paramref name="dir"/>.</summary>
+    static WebApplicationFactory<Program> OnEmbeddedCluster(string dir) => new WebApplicationFactory<Program>().WithWebHostBuilder(b =>
+    {
+        b.UseSetting("Cluster:Mode", "Embedded");
+        b.UseSetting("EmbeddedCluster:ApiUrl", "http://127.0.0.1:0");
+        b.UseSetting("EmbeddedCluster:KubeconfigPath", Path.Combine(dir, "kubeconfig"));
+    });
+
     [Theory]
     [InlineData(ClusterMode.Auto, true, true, ClusterMode.InCluster)]
     [InlineData(ClusterMode.Auto, false, true, ClusterMode.KubeConfig)]
@@ -25,12 +33,7 @@ public class ClusterConnectionTests
     public async Task Healthz_answers_200_once_the_embedded_cluster_serves()
     {
         var dir = Path.Combine(Path.GetTempPath(), "web-tests", Guid.NewGuid().ToString("N"));
-        await using var factory = new WebApplicationFactory<Program>().WithWebHostBuilder(b =>
-        {
-            b.UseSetting("Cluster:Mode", "Embedded");
-            b.UseSetting("EmbeddedCluster:ApiUrl", "http://127.0.0.1:0");
-            b.UseSetting("EmbeddedCluster:KubeconfigPath", Path.Combine(dir, "kubeconfig"));
-        });
+        await using var factory = OnEmbeddedCluster(dir);
         using var client = factory.CreateClient();
 
         var response = await client.GetAsync("/healthz");
@@ -45,12 +48,7 @@ public class ClusterConnectionTests
     public async Task The_service_layer_in_the_app_reads_the_embedded_cluster_over_http()
     {
         var dir = Path.Combine(Path.GetTempPath(), "web-tests", Guid.NewGuid().ToString("N"));
-        await using var factory = new WebApplicationFactory<Program>().WithWebHostBuilder(b =>
-        {
-            b.UseSetting("Cluster:Mode", "Embedded");
-            b.UseSetting("EmbeddedCluster:ApiUrl", "http://127.0.0.1:0");
-            b.UseSetting("EmbeddedCluster:KubeconfigPath", Path.Combine(dir, "kubeconfig"));
-        });
+        await using var factory = OnEmbeddedCluster(dir);
         using var client = factory.CreateClient();
         var cache = factory.Services.GetRequiredService<Dashboard.ClusterServices.Caching.ClusterCache>();
 
