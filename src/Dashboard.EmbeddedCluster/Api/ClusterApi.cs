@@ -279,9 +279,13 @@ public sealed class ClusterApi(ObjectStore store, TimeProvider clock)
         }
     }
 
+    /// <summary>
+    /// Only a resourceVersion the client put in the patch pins it to one version. Anything else,
+    /// JSON-patch tests included, is re-applied to the fresh object when our own read-modify-write
+    /// loses a race (GuaranteedUpdate), so a concurrent status write never fails a client's patch.
+    /// </summary>
     static bool ClientPrecondition(JsonNode? patch, StoredObject current) =>
-        patch is JsonObject o && o["metadata"]?["resourceVersion"] is not null
-        || patch is JsonArray a && a.Any(op => op?["op"]?.ToString() == "test");
+        patch is JsonObject o && o["metadata"]?["resourceVersion"] is not null;
 
     // ---------------------------------------------------------------- scale
 
