@@ -6,6 +6,7 @@ using MudBlazor.Services;
 var builder = WebApplication.CreateBuilder(args);
 
 builder.Services.AddRazorComponents().AddInteractiveServerComponents();
+builder.Services.AddSignalR(o => o.MaximumReceiveMessageSize = 32 * 1024);
 builder.Services.AddMudServices();
 builder.Services.Configure<ClusterOptions>(builder.Configuration.GetSection(ClusterOptions.Section));
 builder.Services.Configure<EmbeddedClusterOptions>(builder.Configuration.GetSection(EmbeddedClusterOptions.Section));
@@ -22,6 +23,7 @@ app.MapStaticAssets();
 if (RepositoryWebRoot.Find(app.Environment.ContentRootPath) is { } webRoot)
     app.UseStaticFiles(new StaticFileOptions { FileProvider = new Microsoft.Extensions.FileProviders.PhysicalFileProvider(webRoot) });
 app.MapHealthChecks("/healthz");
+app.MapHub<Dashboard.Web.Hubs.PodsHub>(Dashboard.Web.Hubs.PodsHub.Path);
 app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
 
 app.Run();

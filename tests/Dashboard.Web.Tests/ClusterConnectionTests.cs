@@ -8,13 +8,6 @@ namespace Dashboard.Web.Tests;
 
 public class ClusterConnectionTests
 {
-    /// <summary>The app on a private embedded cluster at a free port, its kubeconfig under <paramref name="dir"/>.</summary>
-    static WebApplicationFactory<Program> OnEmbeddedCluster(string dir) => new WebApplicationFactory<Program>().WithWebHostBuilder(b =>
-    {
-        b.UseSetting("Cluster:Mode", "Embedded");
-        b.UseSetting("EmbeddedCluster:ApiUrl", "http://127.0.0.1:0");
-        b.UseSetting("EmbeddedCluster:KubeconfigPath", Path.Combine(dir, "kubeconfig"));
-    });
 
     [Theory]
     [InlineData(ClusterMode.Auto, true, true, ClusterMode.InCluster)]
@@ -33,7 +26,7 @@ public class ClusterConnectionTests
     public async Task Healthz_answers_200_once_the_embedded_cluster_serves()
     {
         var dir = Path.Combine(Path.GetTempPath(), "web-tests", Guid.NewGuid().ToString("N"));
-        await using var factory = OnEmbeddedCluster(dir);
+        await using var factory = TestApp.OnEmbeddedCluster(dir);
         using var client = factory.CreateClient();
 
         var response = await client.GetAsync("/healthz");
@@ -48,7 +41,7 @@ public class ClusterConnectionTests
     public async Task The_service_layer_in_the_app_reads_the_embedded_cluster_over_http()
     {
         var dir = Path.Combine(Path.GetTempPath(), "web-tests", Guid.NewGuid().ToString("N"));
-        await using var factory = OnEmbeddedCluster(dir);
+        await using var factory = TestApp.OnEmbeddedCluster(dir);
         using var client = factory.CreateClient();
         var cache = factory.Services.GetRequiredService<Dashboard.ClusterServices.Caching.ClusterCache>();
 

@@ -1,0 +1,135 @@
+using System.Text.Json;
+using Dashboard.ClusterServices.Operations;
+using Dashboard.Web.Cluster;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http.Connections;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.SignalR;
+using Microsoft.AspNetCore.SignalR.Client;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Dashboard.Web.Tests;
+
+public sealed class PodsHubTests : IAsyncLifetime
+{
+    readonly string _dir = Path.Combine(Path.GetTempPath(), "web-tests", Guid.NewGuid().ToString("N"));
+    WebApplicationFactory<Program> _factory = null!;
+
+    public Task InitializeAsync()
+    {
+        _factory = TestApp.OnEmbeddedCluster(_dir, timeScale: 0.2);
+        _factory.CreateClient().Dispose();
+        return Task.CompletedTask;
+    }
+
+    public async Task DisposeAsync() => await _factory.DisposeAsync();
+
+    async Task<HubConnection> ConnectAsync()
+    {
+        var connection = new HubConnectionBuilder()
+            .WithUrl(new Uri(_factory.Server.BaseAddress, "hubs/pods"), o =>
+            {
+                o.Transports = HttpTransportType.LongPolling;
+                o.HttpMessageHandlerFactory = _ => _factory.Server.CreateHandler();
+            })
+            .Build();
+        await connection.StartAsync();
+        return connection;
+    }
+
+    async Task WaitForFlaskReadyAsync()
+    {
+        var connection = _factory.Services.GetRequiredService<ClusterConnection>();
+        var embedded = connection.Embedded!;
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (embedded.Cluster.Store.Where(EmbeddedCluster.ResourceTypes.Pods, "default", p => p.Object["status"]?["conditions"]?.AsArray().Any(c => c?["type"]?.ToString() == "Ready" && c?["status"]?.ToString() == "True") == true).Count < 5)
+        {
+            if (DateTime.UtcNow > deadline) throw new TimeoutException("flask-app never became ready");
+            await Task.Delay(100);
+        }
+    }
+
+    [Fact]
+    public async Task A_stream_starts_with_every_current_pod_then_sends_live_changes()
+    {
+        await WaitForFlaskReadyAsync();
+        await using var connection = await ConnectAsync();
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        var events = new List<JsonElement>();
+        var stream = connection.StreamAsync<JsonElement>("StreamPods", "default", cts.Token).GetAsyncEnumerator(cts.Token);
+
+        for (var i = 0; i < 5; i++)
+        {
+            Assert.True(await stream.MoveNextAsync());
+            events.Add(stream.Current);
+        }
+        var operations = _factory.Services.GetRequiredService<RolloutOperations>();
+        Assert.Equal(OperationOutcome.Succeeded, (await operations.ScaleAsync("default", "flask-app", 6, "test")).Outcome);
+        JsonElement added;
+        do
+        {
+            Assert.True(await stream.MoveNextAsync());
+            added = stream.Current;
+        }
+        while (added.GetProperty("type").GetString() != "ADDED");
+
+        Assert.All(events, e => Assert.Equal("ADDED", e.GetProperty("type").GetString()));
+        var pod = events[0].GetProperty("pod");
+        Assert.Equal("default", pod.GetProperty("namespace").GetString());
+        Assert.StartsWith("flask-app-", pod.GetProperty("name").GetString());
+        Assert.Equal("Running", pod.GetProperty("status").GetString());
+        Assert.True(pod.GetProperty("ready").GetBoolean());
+        Assert.Equal(1, pod.GetProperty("revision").GetInt64());
+        Assert.Equal("docker.io/library/flask-app:1.0", pod.GetProperty("images")[0].GetString());
+        foreach (var field in new[] { "restarts", "replicaSet", "node", "createdAt", "deletionTimestamp" }) Assert.True(pod.TryGetProperty(field, out _), field);
+        Assert.False(string.IsNullOrEmpty(events[0].GetProperty("resourceVersion").GetString()));
+        Assert.DoesNotContain(events.Select(e => e.GetProperty("pod").GetProperty("name").GetString()), n => n == added.GetProperty("pod").GetProperty("name").GetString());
+        await cts.CancelAsync();
+    }
+
+    [Fact]
+    public async Task Fifty_streams_each_receive_every_event_and_add_no_watch_on_the_cluster()
+    {
+        await WaitForFlaskReadyAsync();
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(90));
+        var connections = new List<HubConnection>();
+        var enumerators = new List<IAsyncEnumerator<JsonElement>>();
+        for (var i = 0; i < 50; i++)
+        {
+            var c = await ConnectAsync();
+            connections.Add(c);
+            var e = c.StreamAsync<JsonElement>("StreamPods", "default", cts.Token).GetAsyncEnumerator(cts.Token);
+            for (var j = 0; j < 5; j++) Assert.True(await e.MoveNextAsync());
+            enumerators.Add(e);
+        }
+
+        var operations = _factory.Services.GetRequiredService<RolloutOperations>();
+        Assert.Equal(OperationOutcome.Succeeded, (await operations.ScaleAsync("default", "flask-app", 6, "test")).Outcome);
+        var newPodNames = await Task.WhenAll(enumerators.Select(async e =>
+        {
+            while (await e.MoveNextAsync())
+                if (e.Current.GetProperty("type").GetString() == "ADDED") return e.Current.GetProperty("pod").GetProperty("name").GetString();
+            return null;
+        }));
+
+        Assert.Single(newPodNames.Distinct());
+        Assert.NotNull(newPodNames[0]);
+        var server = _factory.Services.GetRequiredService<ClusterConnection>().Embedded!.Server;
+        Assert.Equal(1, server.Metrics.OpenWatches("pods"));
+        await cts.CancelAsync();
+        foreach (var c in connections) await c.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task An_invalid_namespace_is_refused_with_a_clear_message()
+    {
+        await using var connection = await ConnectAsync();
+
+        var error = await Assert.ThrowsAsync<HubException>(async () =>
+        {
+            await foreach (var _ in connection.StreamAsync<JsonElement>("StreamPods", "Not/A Namespace")) { }
+        });
+
+        Assert.Contains("is not a valid namespace", error.Message);
+    }
+}
