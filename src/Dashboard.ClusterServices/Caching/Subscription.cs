@@ -8,7 +8,7 @@ namespace Dashboard.ClusterServices.Caching;
 /// change per object; past <c>maxPending</c> distinct objects it is resynced from a fresh snapshot
 /// instead. Either way it never slows the cache or the other readers. Dispose to unsubscribe.
 /// </summary>
-public sealed class Subscription<TView> : IAsyncDisposable
+public sealed class Subscription<TView> : IViewFeed<TView>
 {
     readonly Lock _gate = new();
     readonly Dictionary<string, Change<TView>> _pending = new(StringComparer.Ordinal);

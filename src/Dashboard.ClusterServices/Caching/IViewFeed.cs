@@ -1,0 +1,11 @@
+namespace Dashboard.ClusterServices.Caching;
+
+/// <summary>
+/// What a component consumes: a snapshot, then batches of changes (or a reset). The owner disposes
+/// it. <see cref="Subscription{TView}"/> is the real one; tests feed components through channels.
+/// </summary>
+public interface IViewFeed<TView> : IAsyncDisposable
+{
+    IReadOnlyList<TView> Snapshot { get; }
+    ValueTask<CacheUpdate<TView>> ReadAsync(CancellationToken cancellationToken = default);
+}

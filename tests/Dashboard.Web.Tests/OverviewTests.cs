@@ -1,0 +1,105 @@
+using Bunit;
+using Dashboard.ClusterServices.Caching;
+using Dashboard.Web.Components.Pages;
+using Dashboard.Web.Model;
+using Microsoft.Extensions.DependencyInjection;
+using MudBlazor;
+using MudBlazor.Services;
+
+namespace Dashboard.Web.Tests;
+
+/// <summary>MudBlazor's services dispose asynchronously, so the bUnit context is owned here and disposed async.</summary>
+public sealed class OverviewTests : IAsyncLifetime
+{
+    readonly BunitContext _ctx = new();
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync() => await _ctx.DisposeAsync();
+
+    FakeDashboardClient Arrange(params Dashboard.ClusterServices.Model.DeploymentView[] deployments) => Arrange(deployments, []);
+
+    FakeDashboardClient Arrange(Dashboard.ClusterServices.Model.DeploymentView[] deployments, Dashboard.ClusterServices.Model.PodView[] pods)
+    {
+        _ctx.JSInterop.Mode = JSRuntimeMode.Loose;
+        _ctx.Services.AddMudServices(o => o.SnackbarConfiguration.ShowTransitionDuration = 0);
+        var client = new FakeDashboardClient(deployments, pods);
+        _ctx.Services.AddSingleton<IDashboardClient>(client);
+        _ctx.Render<MudPopoverProvider>();
+        return client;
+    }
+
+    [Fact]
+    public void Rollouts_that_need_attention_sort_before_complete_ones()
+    {
+        Arrange(
+            FakeDashboardClient.Deployment("a", "calm"),
+            FakeDashboardClient.Deployment("b", "moving", replicas: 4, updated: 2, available: 3, progressReason: "ReplicaSetUpdated"),
+            FakeDashboardClient.Deployment("c", "late", replicas: 2, updated: 1, available: 1, progressReason: "ProgressDeadlineExceeded"));
+
+        var cut = _ctx.Render<Overview>();
+
+        var order = cut.FindAll("tbody tr[data-deployment]").Select(r => r.GetAttribute("data-deployment")).ToList();
+        Assert.Equal(["c/late", "b/moving", "a/calm"], order);
+        Assert.Equal("Failed", cut.Find("tr[data-deployment='c/late']").GetAttribute("data-state"));
+        Assert.Equal("Progressing", cut.Find("tr[data-deployment='b/moving']").GetAttribute("data-state"));
+    }
+
+    [Fact]
+    public void New_pods_that_cannot_pull_make_a_rollout_stuck()
+    {
+        var d = FakeDashboardClient.Deployment("default", "web", replicas: 2, updated: 1, available: 2, image: "web:2", progressReason: "ReplicaSetUpdated");
+        Arrange([d], [FakeDashboardClient.Pod("default", "web-x", "web", "web:2", "ImagePullBackOff")]);
+
+        var cut = _ctx.Render<Overview>();
+
+        Assert.Equal("Stuck", cut.Find("tr[data-deployment='default/web']").GetAttribute("data-state"));
+    }
+
+    [Fact]
+    public void Changes_from_the_cluster_appear_without_a_reload()
+    {
+        var client = Arrange(FakeDashboardClient.Deployment("default", "web"));
+        var cut = _ctx.Render<Overview>();
+
+        client.Deployments.Push(new Change<Dashboard.ClusterServices.Model.DeploymentView>(ChangeKind.Upsert, "default/api", FakeDashboardClient.Deployment("default", "api", image: "api:7")));
+        cut.WaitForAssertion(() => Assert.Contains("api:7", cut.Find("tr[data-deployment='default/api']").TextContent), TimeSpan.FromSeconds(5));
+
+        client.Deployments.Push(new Change<Dashboard.ClusterServices.Model.DeploymentView>(ChangeKind.Delete, "default/web", FakeDashboardClient.Deployment("default", "web")));
+        cut.WaitForAssertion(() => Assert.Empty(cut.FindAll("tr[data-deployment='default/web']")), TimeSpan.FromSeconds(5));
+    }
+
+    [Fact]
+    public void Search_filters_by_name_namespace_or_image_and_says_when_nothing_matches()
+    {
+        Arrange(FakeDashboardClient.Deployment("default", "web", image: "nginx:1.27"), FakeDashboardClient.Deployment("cloud", "api"));
+        var cut = _ctx.Render<Overview>();
+
+        cut.Find(".search input").Input("nginx");
+        cut.WaitForAssertion(() => Assert.Equal(["default/web"], cut.FindAll("tbody tr[data-deployment]").Select(r => r.GetAttribute("data-deployment"))));
+
+        cut.Find(".search input").Input("nothing-like-this");
+        cut.WaitForAssertion(() => Assert.Contains("No deployment matches", cut.Find("td.empty").TextContent));
+    }
+
+    [Fact]
+    public void Names_link_to_their_deployment_page_with_escaped_segments()
+    {
+        Arrange(FakeDashboardClient.Deployment("default", "web"));
+        var cut = _ctx.Render<Overview>();
+
+        Assert.Equal("namespaces/default/deployments/web", cut.Find("a.deployment-link").GetAttribute("href"));
+    }
+
+    [Fact]
+    public async Task Leaving_the_page_releases_its_feeds()
+    {
+        var client = Arrange(FakeDashboardClient.Deployment("default", "web"));
+        var cut = _ctx.Render<Overview>();
+
+        await cut.Instance.DisposeAsync();
+
+        Assert.True(client.Deployments.Disposed);
+        Assert.True(client.Pods.Disposed);
+    }
+}
