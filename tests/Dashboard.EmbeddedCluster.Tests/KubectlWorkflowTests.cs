@@ -307,4 +307,18 @@ public class KubectlWorkflowTests
 
         Assert.False(overlap, "old and new pods existed at the same time");
     }
+
+    [Fact]
+    public async Task Deleting_with_cascade_orphan_keeps_the_replica_sets_and_their_pods()
+    {
+        await using var cluster = await SeededAsync();
+
+        var deleted = await cluster.KubectlAsync("delete", "deployment/flask-app", "--cascade=orphan");
+        await Task.Delay(1000);
+
+        Assert.Equal(0, deleted.ExitCode);
+        var rs = Assert.Single((await cluster.Client.AppsV1.ListNamespacedReplicaSetAsync("default", labelSelector: "app=flask-app")).Items);
+        Assert.True(rs.Metadata.OwnerReferences is null or { Count: 0 }, "the orphaned ReplicaSet no longer names its deleted owner");
+        Assert.Equal(5, (await cluster.Client.CoreV1.ListNamespacedPodAsync("default", labelSelector: "app=flask-app")).Items.Count(p => p.Metadata.DeletionTimestamp is null));
+    }
 }

@@ -406,7 +406,7 @@ public sealed class ClusterApi(ObjectStore store, TimeProvider clock)
     {
         if (ownerUid is null) return;
         foreach (var type in ResourceTypes.All.Where(t => t.Namespaced))
-            foreach (var dependent in store.Where(type, null, o => OwnedBy(o.Object, ownerUid)))
+            foreach (var dependent in store.OwnedBy(type, ownerUid))
             {
                 var obj = dependent.Clone();
                 var refs = (JsonArray)obj["metadata"]!["ownerReferences"]!;
@@ -415,9 +415,6 @@ public sealed class ClusterApi(ObjectStore store, TimeProvider clock)
                 catch (ApiException e) when (e.Code is 404 or 409) { }
             }
     }
-
-    public static bool OwnedBy(JsonObject obj, string ownerUid) =>
-        obj["metadata"]?["ownerReferences"] is JsonArray refs && refs.Any(r => r?["uid"]?.ToString() == ownerUid);
 
     // ---------------------------------------------------------------- helpers
 
