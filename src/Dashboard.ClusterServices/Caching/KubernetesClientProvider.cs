@@ -11,6 +11,8 @@ public interface IKubernetesClientProvider
 {
     IKubernetes Read { get; }
     IKubernetes Watch { get; }
+
+    /// <summary>Server-side watch timeout; the reflector then resumes from the last resourceVersion.</summary>
     int WatchTimeoutSeconds { get; }
 }
 

@@ -19,8 +19,6 @@ public sealed class ReflectorOptions
     public TimeSpan IdleTimeout { get; set; } = TimeSpan.FromSeconds(90);
     public TimeSpan MinBackoff { get; set; } = TimeSpan.FromMilliseconds(200);
     public TimeSpan MaxBackoff { get; set; } = TimeSpan.FromSeconds(15);
-    /// <summary>Server-side watch timeout; the watch is then resumed from the last resourceVersion.</summary>
-    public int WatchTimeoutSeconds { get; set; } = 300;
     /// <summary>How long a cache outlives its last reader, so a page reload does not relist.</summary>
     public TimeSpan Linger { get; set; } = TimeSpan.FromSeconds(30);
     /// <summary>Distinct unread objects a reader may have queued before it is resynced instead.</summary>

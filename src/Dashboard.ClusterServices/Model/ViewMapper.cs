@@ -10,9 +10,6 @@ public static class ViewMapper
 {
     static DateTimeOffset? Time(DateTime? t) => t is { } v ? new DateTimeOffset(DateTime.SpecifyKind(v, DateTimeKind.Utc)) : null;
 
-    static string? Annotation(IDictionary<string, string>? annotations, string key) =>
-        annotations is not null && annotations.TryGetValue(key, out var v) ? v : null;
-
     public static PodView Pod(V1Pod pod, DateTime now)
     {
         var (readyText, status, _, restarts, ready) = KubectlFormat.PodColumns(pod, now);
@@ -33,7 +30,7 @@ public static class ViewMapper
             Node = StringPool.InternOrNull(pod.Spec?.NodeName),
             PodIp = pod.Status?.PodIP,
             ReplicaSet = StringPool.InternOrNull(owner?.Name),
-            TemplateHash = StringPool.InternOrNull(Annotation(pod.Metadata.Labels, DeploymentMath.PodTemplateHashLabel)),
+            TemplateHash = StringPool.InternOrNull(Keys.Annotation(pod.Metadata.Labels, DeploymentMath.PodTemplateHashLabel)),
             Images = [.. pod.Spec?.Containers?.Select(c => StringPool.Intern(c.Image ?? "")) ?? []],
             Labels = labels,
             CreatedAt = Time(pod.Metadata.CreationTimestamp),
@@ -67,8 +64,8 @@ public static class ViewMapper
             MinReadySeconds = d.Spec?.MinReadySeconds ?? 0,
             ProgressDeadlineSeconds = d.Spec?.ProgressDeadlineSeconds,
             RevisionHistoryLimit = d.Spec?.RevisionHistoryLimit,
-            Revision = Annotation(d.Metadata.Annotations, DeploymentMath.RevisionAnnotation),
-            ChangeCause = Annotation(d.Metadata.Annotations, DeploymentMath.ChangeCauseAnnotation),
+            Revision = Keys.Annotation(d.Metadata.Annotations, DeploymentMath.RevisionAnnotation),
+            ChangeCause = Keys.Annotation(d.Metadata.Annotations, DeploymentMath.ChangeCauseAnnotation),
             Containers = [.. d.Spec?.Template?.Spec?.Containers?.Select(c => new ContainerImage(c.Name, c.Image ?? "")) ?? []],
             Selector = (d.Spec?.Selector?.MatchLabels ?? new Dictionary<string, string>()).ToImmutableDictionary(),
             Conditions = [.. status.Conditions?.Select(c => new ConditionView(c.Type, c.Status, c.Reason, c.Message, Time(c.LastUpdateTime), Time(c.LastTransitionTime))) ?? []],
@@ -88,13 +85,13 @@ public static class ViewMapper
             OwnerUid = owner?.Uid,
             OwnerName = owner?.Name,
             Revision = DeploymentMath.Revision(rs),
-            TemplateHash = Annotation(rs.Metadata.Labels, DeploymentMath.PodTemplateHashLabel),
+            TemplateHash = Keys.Annotation(rs.Metadata.Labels, DeploymentMath.PodTemplateHashLabel),
             Replicas = rs.Spec?.Replicas ?? 0,
             StatusReplicas = rs.Status?.Replicas ?? 0,
             ReadyReplicas = rs.Status?.ReadyReplicas ?? 0,
             AvailableReplicas = rs.Status?.AvailableReplicas ?? 0,
             Containers = [.. rs.Spec?.Template?.Spec?.Containers?.Select(c => new ContainerImage(c.Name, c.Image ?? "")) ?? []],
-            ChangeCause = Annotation(rs.Metadata.Annotations, DeploymentMath.ChangeCauseAnnotation),
+            ChangeCause = Keys.Annotation(rs.Metadata.Annotations, DeploymentMath.ChangeCauseAnnotation),
             CreatedAt = Time(rs.Metadata.CreationTimestamp),
         };
     }

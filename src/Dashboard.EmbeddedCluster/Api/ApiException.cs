@@ -1,4 +1,3 @@
-using System.Net;
 using System.Text.Json.Nodes;
 
 namespace Dashboard.EmbeddedCluster.Api;
@@ -77,6 +76,4 @@ public sealed class ApiException(int code, string reason, string message, JsonOb
 
     public static ApiException UnknownResource() =>
         new(404, "NotFound", "the server could not find the requested resource");
-
-    public static HttpStatusCode StatusCodeOf(int code) => (HttpStatusCode)code;
 }

@@ -30,7 +30,7 @@ public sealed partial class SimulatedKubelet(ClusterApi api, EventRecorder event
     readonly Dictionary<string, (string Stage, DateTimeOffset Due)> _timeline = [];
     int _nextNode;
 
-    public IReadOnlyList<string> NodeNames { get; } = Enumerable.Range(1, Math.Max(1, options.Nodes)).Select(i => $"embedded-node-{i}").ToList();
+    public List<string> NodeNames { get; } = Enumerable.Range(1, Math.Max(1, options.Nodes)).Select(i => $"embedded-node-{i}").ToList();
 
     TimeSpan Scaled(TimeSpan delay) => delay * options.TimeScale;
 
@@ -104,7 +104,7 @@ public sealed partial class SimulatedKubelet(ClusterApi api, EventRecorder event
 
         if (pod.Metadata.DeletionTimestamp is { } deletion)
         {
-            Terminate(key, pod, deletion);
+            Terminate(key, pod, stored.Object, deletion);
             return;
         }
         if (pod.Status?.Phase is "Succeeded" or "Failed") return;
@@ -182,8 +182,8 @@ public sealed partial class SimulatedKubelet(ClusterApi api, EventRecorder event
 
     void Schedule(V1Pod pod, System.Text.Json.Nodes.JsonObject podJson)
     {
-        var node = NodeNames[Interlocked.Increment(ref _nextNode) % NodeNames.Count];
-        var nodeIndex = NodeNames.ToList().IndexOf(node);
+        var nodeIndex = Interlocked.Increment(ref _nextNode) % NodeNames.Count;
+        var node = NodeNames[nodeIndex];
         pod.Spec.NodeName = node;
         var updated = api.Update(ResourceTypes.Pods, pod);
         var now = api.Now;
@@ -232,7 +232,7 @@ public sealed partial class SimulatedKubelet(ClusterApi api, EventRecorder event
         var now = api.Now;
         var status = pod.Status;
         status.Phase = "Running";
-        var nodeIndex = NodeNames.ToList().IndexOf(pod.Spec.NodeName);
+        var nodeIndex = NodeNames.IndexOf(pod.Spec.NodeName);
         if (status.PodIP is null)
         {
             status.PodIP = pod.Spec.HostNetwork == true ? status.HostIP : $"10.244.{Math.Max(0, nodeIndex)}.{Random.Shared.Next(2, 254)}";
@@ -300,7 +300,7 @@ public sealed partial class SimulatedKubelet(ClusterApi api, EventRecorder event
             .Append(new V1PodCondition { Type = type, Status = value, LastTransitionTime = now }).ToList();
     }
 
-    void Terminate(string key, V1Pod pod, DateTime deletion)
+    void Terminate(string key, V1Pod pod, System.Text.Json.Nodes.JsonObject podJson, DateTime deletion)
     {
         var grace = TimeSpan.FromSeconds(pod.Metadata.DeletionGracePeriodSeconds ?? 30);
         var preStop = pod.Spec.Containers.Select(c => PreStopSeconds(c.Lifecycle?.PreStop)).DefaultIfEmpty(0).Max();
@@ -318,7 +318,7 @@ public sealed partial class SimulatedKubelet(ClusterApi api, EventRecorder event
                 if (startedTerminating + shutdown < at && startedTerminating > Now - TimeSpan.FromSeconds(5)) at = startedTerminating + shutdown;
                 _timeline[pod.Metadata.Uid] = entry = (stage, at);
                 if (pod.Status?.ContainerStatuses is { Count: > 0 } && pod.Status.Phase == "Running")
-                    events.Record(ModelJson.ToJson(pod).Also(j => { j["kind"] = "Pod"; j["apiVersion"] = "v1"; }), "Normal", "Killing", $"Stopping container {pod.Spec.Containers[0].Name}", Component, pod.Spec.NodeName);
+                    events.Record(podJson, "Normal", "Killing", $"Stopping container {pod.Spec.Containers[0].Name}", Component, pod.Spec.NodeName);
             }
             due = entry.Due <= Now;
             if (!due) loop.EnqueueAfter(Kind, key, entry.Due - Now);
@@ -341,14 +341,5 @@ public sealed partial class SimulatedKubelet(ClusterApi api, EventRecorder event
         if (handler.Sleep is { } sleep) return (int)sleep.Seconds;
         if (handler.Exec?.Command is { } command && SleepCommand().Match(string.Join(' ', command)) is { Success: true } m) return int.Parse(m.Groups[1].Value);
         return handler.HttpGet is not null ? 1 : 0;
-    }
-}
-
-static class JsonExtensions
-{
-    public static T Also<T>(this T value, Action<T> action)
-    {
-        action(value);
-        return value;
     }
 }

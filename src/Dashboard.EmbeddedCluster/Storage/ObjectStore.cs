@@ -47,11 +47,6 @@ public sealed class ObjectStore : IDisposable
 
     public long ResourceVersion { get { lock (_gate) return _resourceVersion; } }
 
-    public int OpenWatchCount(ResourceType type)
-    {
-        lock (_gate) return _watchers.Count(w => w.Type == type);
-    }
-
     /// <summary>Called synchronously, in commit order, for every change. Handlers must not block.</summary>
     public void AddListener(Action<StoreEvent> listener)
     {
