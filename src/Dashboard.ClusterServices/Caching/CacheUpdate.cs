@@ -18,3 +18,22 @@ public enum CacheConnection { Connecting, Live, Reconnecting, Stopped }
 
 /// <summary>How fresh a cache is: readers show "reconnecting" instead of stale data as if live.</summary>
 public sealed record CacheHealth(CacheConnection Connection, DateTimeOffset? LastEventAt, string? LastError, string? ResourceVersion);
+
+/// <summary>A cache's freshness, whatever it holds, so the registry can report the worst of them.</summary>
+public interface ICacheHealthSource
+{
+    string Resource { get; }
+    string? Namespace { get; }
+    CacheHealth Health { get; }
+    event Action<CacheHealth>? HealthChanged;
+}
+
+/// <summary>
+/// The cluster as every running cache sees it: the worst connection state, the newest event, and which
+/// caches are not live, so a page can say "reconnecting" instead of showing stale data as if live.
+/// </summary>
+public sealed record ClusterHealth(CacheConnection Connection, DateTimeOffset? LastEventAt, string? LastError, IReadOnlyList<string> NotLive)
+{
+    public static readonly ClusterHealth Idle = new(CacheConnection.Live, null, null, []);
+    public bool IsLive => Connection == CacheConnection.Live;
+}

@@ -16,9 +16,9 @@ public sealed class ClusterCache(IKubernetesClientProvider clients, ReflectorOpt
     readonly Dictionary<(string Resource, string? Namespace), Entry> _entries = [];
     readonly TimeProvider _clock = clock ?? TimeProvider.System;
 
-    sealed class Entry(IAsyncDisposable cache)
+    sealed class Entry(ICacheHealthSource cache)
     {
-        public IAsyncDisposable Cache { get; } = cache;
+        public ICacheHealthSource Cache { get; } = cache;
         public int Readers;
         public ITimer? Linger;
     }
@@ -34,6 +34,33 @@ public sealed class ClusterCache(IKubernetesClientProvider clients, ReflectorOpt
 
     public Task<Subscription<EventView>> SubscribeEventsAsync(string? ns, CancellationToken cancellationToken = default) =>
         SubscribeAsync(Sources.Events(clients), ns, cancellationToken);
+
+    /// <summary>Raised (on a cache's thread) when any running cache's connection state changes.</summary>
+    public event Action? HealthChanged;
+
+    /// <summary>The worst connection state among the running caches; live when none runs.</summary>
+    public ClusterHealth Health()
+    {
+        List<CacheHealth> all;
+        List<string> notLive = [];
+        lock (_gate)
+        {
+            all = [];
+            foreach (var ((resource, ns), entry) in _entries)
+            {
+                var h = entry.Cache.Health;
+                all.Add(h);
+                if (h.Connection != CacheConnection.Live) notLive.Add(ns is null ? resource : $"{resource} in {ns}");
+            }
+        }
+        if (all.Count == 0) return ClusterHealth.Idle;
+        var worst = all.Any(h => h.Connection == CacheConnection.Reconnecting) ? CacheConnection.Reconnecting
+            : all.Any(h => h.Connection == CacheConnection.Connecting) ? CacheConnection.Connecting
+            : CacheConnection.Live;
+        return new ClusterHealth(worst, all.Max(h => h.LastEventAt), all.Select(h => h.LastError).FirstOrDefault(e => e is not null), notLive);
+    }
+
+    void OnCacheHealthChanged(CacheHealth _) => HealthChanged?.Invoke();
 
     /// <summary>The cache behind a resource and scope, if one runs (health, counts).</summary>
     public SharedCache<TObject, TView>? Find<TObject, TView>(string resource, string? ns) where TObject : IKubernetesObject<V1ObjectMeta>
@@ -63,6 +90,7 @@ public sealed class ClusterCache(IKubernetesClientProvider clients, ReflectorOpt
                 cache = new SharedCache<TObject, TView>(source, ns, options, loggerFactory.CreateLogger($"Dashboard.ClusterServices.Reflector.{source.Resource}"), _clock);
                 entry = new Entry(cache);
                 _entries[key] = entry;
+                cache.HealthChanged += OnCacheHealthChanged;
                 cache.Start();
             }
             else cache = (SharedCache<TObject, TView>)entry.Cache;
@@ -104,7 +132,8 @@ public sealed class ClusterCache(IKubernetesClientProvider clients, ReflectorOpt
             _entries.Remove((resource, ns));
             entry.Linger?.Dispose();
         }
-        await entry.Cache.DisposeAsync();
+        entry.Cache.HealthChanged -= OnCacheHealthChanged;
+        await ((IAsyncDisposable)entry.Cache).DisposeAsync();
     }
 
     public async ValueTask DisposeAsync()
@@ -118,7 +147,8 @@ public sealed class ClusterCache(IKubernetesClientProvider clients, ReflectorOpt
         foreach (var e in entries)
         {
             e.Linger?.Dispose();
-            await e.Cache.DisposeAsync();
+            e.Cache.HealthChanged -= OnCacheHealthChanged;
+            await ((IAsyncDisposable)e.Cache).DisposeAsync();
         }
     }
 }

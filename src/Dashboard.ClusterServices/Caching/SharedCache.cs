@@ -31,7 +31,7 @@ public sealed class ReflectorOptions
 /// resourceVersion; a 410 Expired relists and emits deletions for whatever vanished; a silent watch
 /// is restarted by an idle watchdog; failures back off with jitter. Any number of readers share it.
 /// </summary>
-public sealed class SharedCache<TObject, TView> : IAsyncDisposable
+public sealed class SharedCache<TObject, TView> : ICacheHealthSource, IAsyncDisposable
     where TObject : IKubernetesObject<V1ObjectMeta>
 {
     readonly ResourceSource<TObject, TView> _source;

@@ -41,7 +41,8 @@ public static class ClusterServicesRegistration
             sp.GetRequiredService<IKubernetesClientProvider>(), sp.GetRequiredService<ReflectorOptions>(),
             sp.GetRequiredService<ILoggerFactory>(), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<RolloutOperations>();
-        services.AddSingleton<Dashboard.Web.Model.IDashboardClient, Dashboard.Web.Model.DashboardClient>();
+        services.AddScoped<Dashboard.Web.Model.OperatorIdentity>();
+        services.AddScoped<Dashboard.Web.Model.IDashboardClient, Dashboard.Web.Model.DashboardClient>();
         return services;
     }
 }

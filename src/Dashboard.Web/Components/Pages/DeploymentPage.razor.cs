@@ -1,0 +1,130 @@
+using Dashboard.ClusterServices.Model;
+using Dashboard.ClusterServices.Operations;
+using Dashboard.ClusterServices.Validation;
+using Dashboard.Web.Components.Dialogs;
+using Dashboard.Web.Model;
+using Microsoft.AspNetCore.Components;
+using MudBlazor;
+
+namespace Dashboard.Web.Components.Pages;
+
+public sealed partial class DeploymentPage
+{
+    static readonly DialogOptions Options = new() { MaxWidth = MaxWidth.Small, FullWidth = true, CloseOnEscapeKey = true, BackdropClick = false };
+
+    readonly LiveCollection<DeploymentView> _deployments = new(static d => $"{d.Namespace}/{d.Name}");
+    readonly LiveCollection<ReplicaSetView> _replicaSets = new(static rs => $"{rs.Namespace}/{rs.Name}");
+    readonly LiveCollection<PodView> _pods = new(static p => $"{p.Namespace}/{p.Name}");
+    readonly LiveCollection<EventView> _events = new(static e => $"{e.Namespace}/{e.Name}");
+    string? _invalid;
+    string? _error;
+    bool _loaded;
+    bool _busy;
+    OperationResult? _result;
+
+    [Parameter] public required string Namespace { get; set; }
+    [Parameter] public required string Name { get; set; }
+
+    [Inject] public required IDashboardClient Client { get; init; }
+    [Inject] public required IDialogService Dialogs { get; init; }
+
+    public const string PausedExplanation = "The rollout is paused: template changes are recorded but not rolled out. Roll back and Restart are unavailable until it is resumed (kubectl refuses to roll back a paused deployment, and a restart would only wait for the resume).";
+
+    string? PausedReason => Current?.Paused == true ? PausedExplanation : null;
+
+    DeploymentView? Current => _deployments.Items.FirstOrDefault(d => d.Name == Name);
+
+    DeploymentDetails? Details => Current is { } d ? DeploymentDetails.Build(d, _replicaSets.Items, _pods.Items, _events.Items) : null;
+
+    List<BreadcrumbItem> Breadcrumbs =>
+    [
+        new("Deployments", href: ""),
+        new(Namespace, href: $"?ns={Uri.EscapeDataString(Namespace)}"),
+        new(Name, href: null, disabled: true),
+    ];
+
+    protected override async Task OnInitializedAsync()
+    {
+        // The route takes any text; names that cannot exist are refused here, before any call to the cluster.
+        _invalid = InputValidation.LabelError(Namespace) is { } nsError ? $"\"{Namespace}\" is not a namespace name: {nsError}"
+            : InputValidation.NameError(Name, "deployment name") is { } nameError ? $"\"{Name}\" is not a deployment name: {nameError}"
+            : null;
+        if (_invalid is not null) return;
+        try
+        {
+            // Namespace-scoped caches: shared by every viewer of this namespace, and small however large the cluster.
+            Follow(await Client.WatchDeploymentsAsync(Namespace, Stopping), _deployments);
+            Follow(await Client.WatchReplicaSetsAsync(Namespace, Stopping), _replicaSets);
+            Follow(await Client.WatchPodsAsync(Namespace, Stopping), _pods);
+            Follow(await Client.WatchEventsAsync(Namespace, Stopping), _events);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            _error = $"The cluster could not be read: {e.Message}";
+            return;
+        }
+        _loaded = true;
+    }
+
+    static Severity SeverityOf(OperationResult r) => r.Outcome switch
+    {
+        OperationOutcome.Succeeded => Severity.Success,
+        OperationOutcome.Skipped => Severity.Info,
+        _ => Severity.Error,
+    };
+
+    async Task ShowAsync<TDialog>(string title, DialogParameters<TDialog> parameters) where TDialog : ComponentBase
+    {
+        _busy = true;
+        try
+        {
+            var dialog = await Dialogs.ShowAsync<TDialog>(title, parameters, Options);
+            var outcome = await dialog.Result;
+            if (outcome is { Canceled: false, Data: OperationResult result }) _result = result;
+        }
+        finally
+        {
+            _busy = false;
+        }
+    }
+
+    Task OpenSetImageAsync() => Current is not { } d ? Task.CompletedTask : ShowAsync("Set image", new DialogParameters<SetImageDialog>
+    {
+        { x => x.Deployment, d },
+        { x => x.Run, (container, image, cause) => Client.SetImageAsync(Namespace, Name, container, image, cause) },
+    });
+
+    Task OpenPauseAsync() => Confirm("Pause rollout", "pause",
+        $"Pauses the rollout of {Name}: changes to its pod template are recorded but not rolled out until it is resumed. Running pods stay as they are.",
+        Color.Warning, () => Client.PauseAsync(Namespace, Name));
+
+    Task OpenResumeAsync() => Confirm("Resume rollout", "resume",
+        $"Resumes the rollout of {Name}: any template change made while it was paused rolls out now.",
+        Color.Success, () => Client.ResumeAsync(Namespace, Name));
+
+    Task OpenRestartAsync() => Current is not { } d ? Task.CompletedTask : Confirm("Restart", "restart",
+        $"Replaces every pod of {Name} with a new one running the same images, as kubectl rollout restart does ({DeploymentDetails.StrategyText(d)}).",
+        Color.Primary, () => Client.RestartAsync(Namespace, Name));
+
+    Task Confirm(string title, string kind, string message, Color color, Func<Task<OperationResult>> run) => ShowAsync(title, new DialogParameters<ConfirmDialog>
+    {
+        { x => x.Kind, kind },
+        { x => x.Message, message },
+        { x => x.ConfirmColor, color },
+        { x => x.Run, run },
+    });
+
+    Task OpenScaleAsync() => Current is not { } d ? Task.CompletedTask : ShowAsync("Scale", new DialogParameters<ScaleDialog>
+    {
+        { x => x.Deployment, d },
+        { x => x.Run, replicas => Client.ScaleAsync(Namespace, Name, replicas) },
+    });
+
+    Task OpenRollbackAsync(HistoryRow row) => Current is not { } d ? Task.CompletedTask : ShowAsync($"Roll back to revision {row.Revision}", new DialogParameters<RollbackDialog>
+    {
+        { x => x.Deployment, d },
+        { x => x.Revision, row },
+        { x => x.LoadDiff, () => Client.DiffAsync(Namespace, Name, row.Revision) },
+        { x => x.Run, () => Client.RollbackAsync(Namespace, Name, row.Revision) },
+    });
+}

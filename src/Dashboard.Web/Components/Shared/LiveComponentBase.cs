@@ -1,0 +1,90 @@
+using Dashboard.ClusterServices.Caching;
+using Dashboard.Web.Model;
+using Microsoft.AspNetCore.Components;
+
+namespace Dashboard.Web.Components.Shared;
+
+/// <summary>
+/// A page fed by live cluster feeds. Updates are applied as they arrive, but the page renders at most
+/// a few times a second however fast the cluster changes: a 5,000-pod churn must not turn into
+/// 5,000 renders and diffs per second per browser.
+/// </summary>
+public abstract class LiveComponentBase : ComponentBase, IAsyncDisposable
+{
+    /// <summary>At most one render per interval per page.</summary>
+    protected virtual TimeSpan RenderInterval => TimeSpan.FromMilliseconds(250);
+
+    readonly CancellationTokenSource _stop = new();
+    readonly List<Task> _loops = [];
+    readonly List<IAsyncDisposable> _feeds = [];
+    int _renderScheduled;
+    long _lastRenderTicks;
+
+    protected CancellationToken Stopping => _stop.Token;
+
+    /// <summary>Fills <paramref name="target"/> with the feed's snapshot now, then keeps it current until the page goes away.</summary>
+    protected void Follow<T>(IViewFeed<T> feed, LiveCollection<T> target, Action? afterUpdate = null)
+    {
+        _feeds.Add(feed);
+        target.Replace(feed.Snapshot);
+        _loops.Add(FollowAsync(feed, target, afterUpdate));
+    }
+
+    async Task FollowAsync<T>(IViewFeed<T> feed, LiveCollection<T> target, Action? afterUpdate)
+    {
+        try
+        {
+            while (!_stop.IsCancellationRequested)
+            {
+                var update = await feed.ReadAsync(_stop.Token);
+                await InvokeAsync(() =>
+                {
+                    target.Apply(update);
+                    afterUpdate?.Invoke();
+                });
+                RequestRender();
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+        catch (ObjectDisposedException)
+        {
+        }
+    }
+
+    /// <summary>Asks for a render; coalesces with any already scheduled, and waits out the rest of the interval.</summary>
+    protected void RequestRender()
+    {
+        if (Interlocked.Exchange(ref _renderScheduled, 1) == 1) return;
+        _ = RenderSoonAsync();
+    }
+
+    async Task RenderSoonAsync()
+    {
+        try
+        {
+            var since = TimeSpan.FromTicks(Environment.TickCount64 * TimeSpan.TicksPerMillisecond - Interlocked.Read(ref _lastRenderTicks));
+            if (since < RenderInterval) await Task.Delay(RenderInterval - since, _stop.Token);
+            Interlocked.Exchange(ref _renderScheduled, 0);
+            Interlocked.Exchange(ref _lastRenderTicks, Environment.TickCount64 * TimeSpan.TicksPerMillisecond);
+            await InvokeAsync(StateHasChanged);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+        catch (ObjectDisposedException)
+        {
+            // The circuit went away between the update and the render.
+        }
+    }
+
+    public virtual async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync();
+        foreach (var loop in _loops) await loop;
+        foreach (var feed in _feeds) await feed.DisposeAsync();
+        _stop.Dispose();
+        GC.SuppressFinalize(this);
+    }
+}

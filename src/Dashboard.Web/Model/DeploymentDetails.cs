@@ -1,0 +1,99 @@
+using System.Globalization;
+using Dashboard.ClusterServices.Model;
+
+namespace Dashboard.Web.Model;
+
+/// <summary>One pod of the Deployment, with the revision of the ReplicaSet that made it.</summary>
+public sealed record PodRow(PodView Pod, long Revision, bool IsNew);
+
+/// <summary>One ReplicaSet as a progress bar: desired against current, ready and available pods.</summary>
+public sealed record ReplicaSetBar(ReplicaSetView Set, bool IsNew)
+{
+    public int Desired => Set.Replicas;
+    public int Current => Set.StatusReplicas;
+    public int Ready => Set.ReadyReplicas;
+    public int Available => Set.AvailableReplicas;
+}
+
+/// <summary>One revision of rollout history, from the live ReplicaSets (no extra API call).</summary>
+public sealed record HistoryRow(long Revision, string ReplicaSet, IReadOnlyList<ContainerImage> Containers, string? ChangeCause, DateTimeOffset? CreatedAt, bool IsCurrent);
+
+/// <summary>
+/// How much of the strategy's room the rollout uses right now: pods above the desired count against
+/// maxSurge, and missing available pods against maxUnavailable.
+/// </summary>
+public sealed record RolloutBudget(int Desired, int MaxSurge, int MaxUnavailable, int TotalPods, int Available)
+{
+    public int SurgeInUse => Math.Max(0, TotalPods - Desired);
+    public int Unavailable => Math.Max(0, Desired - Available);
+    public bool OverUnavailable => Unavailable > MaxUnavailable;
+}
+
+/// <summary>Everything the deployment page shows, derived from the live feeds of one namespace.</summary>
+public sealed record DeploymentDetails(
+    DeploymentView Deployment,
+    RolloutState State,
+    IReadOnlyList<ReplicaSetBar> ReplicaSets,
+    IReadOnlyList<PodRow> Pods,
+    IReadOnlyList<HistoryRow> History,
+    IReadOnlyList<EventView> Events,
+    RolloutBudget Budget)
+{
+    public const int MaxEvents = 30;
+
+    public long CurrentRevision => long.TryParse(Deployment.Revision, NumberStyles.None, CultureInfo.InvariantCulture, out var r) ? r : 0;
+
+    public static DeploymentDetails Build(DeploymentView d, IEnumerable<ReplicaSetView> replicaSets, IEnumerable<PodView> pods, IEnumerable<EventView> events)
+    {
+        var owned = replicaSets.Where(rs => rs.OwnerUid == d.Uid && rs.Namespace == d.Namespace).ToList();
+        var current = long.TryParse(d.Revision, NumberStyles.None, CultureInfo.InvariantCulture, out var r) ? r : owned.Select(rs => rs.Revision).DefaultIfEmpty(0).Max();
+        var revisionOf = owned.ToDictionary(rs => rs.Name, rs => rs.Revision, StringComparer.Ordinal);
+
+        var podRows = pods
+            .Where(p => p.Namespace == d.Namespace && p.ReplicaSet is not null && revisionOf.ContainsKey(p.ReplicaSet))
+            .Select(p => new PodRow(p, revisionOf[p.ReplicaSet!], revisionOf[p.ReplicaSet!] == current))
+            .OrderByDescending(p => p.Revision)
+            .ThenBy(p => p.Pod.IsTerminating)
+            .ThenBy(p => p.Pod.Name, StringComparer.Ordinal)
+            .ToList();
+
+        // The new ReplicaSet always shows; old ones while they still have pods (as kubectl describe's OldReplicaSets).
+        var bars = owned
+            .Where(rs => rs.Revision == current || rs.Replicas > 0 || rs.StatusReplicas > 0)
+            .OrderByDescending(rs => rs.Revision)
+            .Select(rs => new ReplicaSetBar(rs, rs.Revision == current))
+            .ToList();
+
+        var history = owned
+            .Where(rs => rs.Revision > 0)
+            .OrderByDescending(rs => rs.Revision)
+            .Select(rs => new HistoryRow(rs.Revision, rs.Name, rs.Containers, rs.ChangeCause, rs.CreatedAt, rs.Revision == current))
+            .ToList();
+
+        var setNames = owned.Select(rs => rs.Name).ToHashSet(StringComparer.Ordinal);
+        var recent = events
+            .Where(e => e.Namespace == d.Namespace && e.InvolvedKind switch
+            {
+                "Deployment" => e.InvolvedName == d.Name,
+                "ReplicaSet" => setNames.Contains(e.InvolvedName),
+                // Pods are named after their ReplicaSet; this keeps the events of pods already gone.
+                "Pod" => setNames.Any(s => e.InvolvedName.StartsWith(s + "-", StringComparison.Ordinal)),
+                _ => false,
+            })
+            .OrderByDescending(e => e.LastSeen)
+            .ThenByDescending(e => e.Name, StringComparer.Ordinal)
+            .Take(MaxEvents)
+            .ToList();
+
+        var state = RolloutStatus.Evaluate(d, podRows.Where(p => p.IsNew).Select(p => p.Pod));
+        var budget = new RolloutBudget(d.Replicas, d.MaxSurge, d.MaxUnavailable, podRows.Count(p => !p.Pod.IsTerminating), d.AvailableReplicas);
+        return new DeploymentDetails(d, state, bars, podRows, history, recent, budget);
+    }
+
+    /// <summary>The strategy as a person checks it: "maxSurge 25% = 2 pods, maxUnavailable 25% = 1 pod".</summary>
+    public static string StrategyText(DeploymentView d) => d.Strategy == "Recreate"
+        ? "Recreate: every old pod stops before new ones start"
+        : $"maxSurge {d.MaxSurgeSpec ?? "25%"} = {PodCount(d.MaxSurge)}, maxUnavailable {d.MaxUnavailableSpec ?? "25%"} = {PodCount(d.MaxUnavailable)}";
+
+    public static string PodCount(int n) => n == 1 ? "1 pod" : $"{n} pods";
+}
