@@ -2,6 +2,7 @@ using System.Collections.Immutable;
 using System.Threading.Channels;
 using Dashboard.ClusterServices.Caching;
 using Dashboard.ClusterServices.Model;
+using Dashboard.ClusterServices.Operations;
 using Dashboard.Web.Model;
 
 namespace Dashboard.Web.Tests;
@@ -13,6 +14,7 @@ public sealed class FakeFeed<T>(IReadOnlyList<T> snapshot) : IViewFeed<T>
 
     public IReadOnlyList<T> Snapshot { get; } = snapshot;
     public bool Disposed { get; private set; }
+    public int Subscribed { get; set; }
 
     public void Push(params Change<T>[] changes) => _updates.Writer.TryWrite(new CacheUpdate<T>(changes));
 
@@ -25,31 +27,95 @@ public sealed class FakeFeed<T>(IReadOnlyList<T> snapshot) : IViewFeed<T>
     }
 }
 
-public sealed class FakeDashboardClient(IReadOnlyList<DeploymentView> deployments, IReadOnlyList<PodView> pods) : IDashboardClient
+/// <summary>
+/// The service layer as components see it, with feeds a test pushes into and operations that record
+/// their calls and answer what the test decides (immediately, with a refusal, or only when released).
+/// </summary>
+public sealed class FakeDashboardClient(IReadOnlyList<DeploymentView> deployments, IReadOnlyList<PodView> pods,
+    IReadOnlyList<ReplicaSetView>? replicaSets = null, IReadOnlyList<EventView>? events = null) : IDashboardClient
 {
     public FakeFeed<DeploymentView> Deployments { get; } = new(deployments);
     public FakeFeed<PodView> Pods { get; } = new(pods);
+    public FakeFeed<ReplicaSetView> ReplicaSets { get; } = new(replicaSets ?? []);
+    public FakeFeed<EventView> Events { get; } = new(events ?? []);
 
-    public Task<IViewFeed<DeploymentView>> WatchDeploymentsAsync(string? ns, CancellationToken cancellationToken = default) => Task.FromResult<IViewFeed<DeploymentView>>(Deployments);
+    /// <summary>Every operation called, as "Verb ns/name args".</summary>
+    public List<string> Calls { get; } = [];
 
-    public Task<IViewFeed<PodView>> WatchPodsAsync(string? ns, CancellationToken cancellationToken = default) => Task.FromResult<IViewFeed<PodView>>(Pods);
+    /// <summary>How operations answer; by default they succeed at once.</summary>
+    public Func<string, Task<OperationResult>> Respond { get; set; } = call => Task.FromResult(new OperationResult(OperationOutcome.Succeeded, $"Done: {call}"));
 
-    public static DeploymentView Deployment(string ns, string name, int replicas = 3, int updated = 3, int available = 3, string image = "app:1", bool paused = false, string? progressReason = "NewReplicaSetAvailable") => new()
+    public OperationResult DiffResult { get; set; } = new(OperationOutcome.Succeeded, "Changes from the current template to the revision", null, "  spec:\n-     image: app:2\n+     image: app:1");
+
+    public ClusterHealth Health { get; private set; } = ClusterHealth.Idle;
+
+    public event Action? HealthChanged;
+
+    public void SetHealth(ClusterHealth health)
     {
-        Namespace = ns, Name = name, Uid = Guid.NewGuid().ToString(), ResourceVersion = "1", Generation = 2, ObservedGeneration = 2,
+        Health = health;
+        HealthChanged?.Invoke();
+    }
+
+    public Task<IViewFeed<DeploymentView>> WatchDeploymentsAsync(string? ns, CancellationToken cancellationToken = default) => Subscribe(Deployments);
+    public Task<IViewFeed<PodView>> WatchPodsAsync(string? ns, CancellationToken cancellationToken = default) => Subscribe(Pods);
+    public Task<IViewFeed<ReplicaSetView>> WatchReplicaSetsAsync(string? ns, CancellationToken cancellationToken = default) => Subscribe(ReplicaSets);
+    public Task<IViewFeed<EventView>> WatchEventsAsync(string? ns, CancellationToken cancellationToken = default) => Subscribe(Events);
+
+    static Task<IViewFeed<T>> Subscribe<T>(FakeFeed<T> feed)
+    {
+        feed.Subscribed++;
+        return Task.FromResult<IViewFeed<T>>(feed);
+    }
+
+    Task<OperationResult> Call(string call)
+    {
+        Calls.Add(call);
+        return Respond(call);
+    }
+
+    public Task<OperationResult> SetImageAsync(string ns, string name, string? container, string image, string? changeCause, CancellationToken cancellationToken = default) =>
+        Call($"SetImage {ns}/{name} {container ?? "-"}={image} cause={changeCause ?? "-"}");
+    public Task<OperationResult> PauseAsync(string ns, string name, CancellationToken cancellationToken = default) => Call($"Pause {ns}/{name}");
+    public Task<OperationResult> ResumeAsync(string ns, string name, CancellationToken cancellationToken = default) => Call($"Resume {ns}/{name}");
+    public Task<OperationResult> RestartAsync(string ns, string name, CancellationToken cancellationToken = default) => Call($"Restart {ns}/{name}");
+    public Task<OperationResult> ScaleAsync(string ns, string name, int replicas, CancellationToken cancellationToken = default) => Call($"Scale {ns}/{name} {replicas}");
+    public Task<OperationResult> RollbackAsync(string ns, string name, long toRevision, CancellationToken cancellationToken = default) => Call($"Rollback {ns}/{name} {toRevision}");
+
+    public Task<OperationResult> DiffAsync(string ns, string name, long revision, CancellationToken cancellationToken = default) => Task.FromResult(DiffResult);
+
+    public static DeploymentView Deployment(string ns, string name, int replicas = 3, int updated = 3, int available = 3, string image = "app:1", bool paused = false,
+        string? progressReason = "NewReplicaSetAvailable", string uid = "", string revision = "2", int maxSurge = 1, int maxUnavailable = 0, params ContainerImage[] containers) => new()
+    {
+        Namespace = ns, Name = name, Uid = uid.Length > 0 ? uid : Guid.NewGuid().ToString(), ResourceVersion = "1", Generation = 2, ObservedGeneration = 2,
         Replicas = replicas, StatusReplicas = updated == replicas ? replicas : replicas + 1, UpdatedReplicas = updated, ReadyReplicas = available,
         AvailableReplicas = available, UnavailableReplicas = replicas - available, Paused = paused, Strategy = "RollingUpdate",
-        MaxSurge = 1, MaxUnavailable = 0, MinReadySeconds = 0, Revision = "2",
-        Containers = [new ContainerImage(name, image)],
+        MaxSurgeSpec = "25%", MaxUnavailableSpec = "25%", MaxSurge = maxSurge, MaxUnavailable = maxUnavailable, MinReadySeconds = 0, Revision = revision,
+        ProgressDeadlineSeconds = 600,
+        Containers = containers.Length > 0 ? [.. containers] : [new ContainerImage(name, image)],
         Selector = ImmutableDictionary<string, string>.Empty.Add("app", name),
         Conditions = progressReason is null ? [] : [new ConditionView("Progressing", progressReason == "ProgressDeadlineExceeded" ? "False" : "True", progressReason, null, null, null)],
         CreatedAt = DateTimeOffset.UtcNow.AddMinutes(-5),
     };
 
-    public static PodView Pod(string ns, string name, string app, string image, string status, bool ready = false) => new()
+    public static PodView Pod(string ns, string name, string app, string image, string status, bool ready = false, string? replicaSet = null, bool terminating = false) => new()
     {
         Namespace = ns, Name = name, Uid = Guid.NewGuid().ToString(), ResourceVersion = "1", Status = status, Ready = ready,
-        ReadyText = ready ? "1/1" : "0/1", Restarts = 0, Images = [image],
+        ReadyText = ready ? "1/1" : "0/1", Restarts = 0, Images = [image], ReplicaSet = replicaSet,
         Labels = ImmutableDictionary<string, string>.Empty.Add("app", app), CreatedAt = DateTimeOffset.UtcNow,
+        DeletionTimestamp = terminating ? DateTimeOffset.UtcNow : null,
+    };
+
+    public static ReplicaSetView ReplicaSet(DeploymentView owner, string name, long revision, string image, int replicas, int ready = -1, string? changeCause = null) => new()
+    {
+        Namespace = owner.Namespace, Name = name, Uid = Guid.NewGuid().ToString(), ResourceVersion = "1", OwnerUid = owner.Uid, OwnerName = owner.Name,
+        Revision = revision, Replicas = replicas, StatusReplicas = replicas, ReadyReplicas = ready < 0 ? replicas : ready, AvailableReplicas = ready < 0 ? replicas : ready,
+        Containers = [new ContainerImage(owner.Containers[0].Name, image)], ChangeCause = changeCause, CreatedAt = DateTimeOffset.UtcNow.AddMinutes(-revision),
+    };
+
+    public static EventView Event(string ns, string kind, string involved, string reason, string message, int secondsAgo = 1, string type = "Normal") => new()
+    {
+        Namespace = ns, Name = $"{involved}.{reason}.{Guid.NewGuid():N}", ResourceVersion = "1", Type = type, Reason = reason, Message = message,
+        InvolvedKind = kind, InvolvedName = involved, Count = 1, LastSeen = DateTimeOffset.UtcNow.AddSeconds(-secondsAgo),
     };
 }

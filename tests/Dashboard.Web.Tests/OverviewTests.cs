@@ -8,25 +8,14 @@ using MudBlazor.Services;
 
 namespace Dashboard.Web.Tests;
 
-/// <summary>MudBlazor's services dispose asynchronously, so the bUnit context is owned here and disposed async.</summary>
-public sealed class OverviewTests : IAsyncLifetime
+public sealed class OverviewTests : MudTestContext
 {
-    readonly BunitContext _ctx = new();
-
-    public Task InitializeAsync() => Task.CompletedTask;
-
-    public async Task DisposeAsync() => await _ctx.DisposeAsync();
 
     FakeDashboardClient Arrange(params Dashboard.ClusterServices.Model.DeploymentView[] deployments) => Arrange(deployments, []);
 
     FakeDashboardClient Arrange(Dashboard.ClusterServices.Model.DeploymentView[] deployments, Dashboard.ClusterServices.Model.PodView[] pods)
     {
-        _ctx.JSInterop.Mode = JSRuntimeMode.Loose;
-        _ctx.Services.AddMudServices(o => o.SnackbarConfiguration.ShowTransitionDuration = 0);
-        var client = new FakeDashboardClient(deployments, pods);
-        _ctx.Services.AddSingleton<IDashboardClient>(client);
-        _ctx.Render<MudPopoverProvider>();
-        return client;
+        return Use(new FakeDashboardClient(deployments, pods));
     }
 
     [Fact]
@@ -37,7 +26,7 @@ public sealed class OverviewTests : IAsyncLifetime
             FakeDashboardClient.Deployment("b", "moving", replicas: 4, updated: 2, available: 3, progressReason: "ReplicaSetUpdated"),
             FakeDashboardClient.Deployment("c", "late", replicas: 2, updated: 1, available: 1, progressReason: "ProgressDeadlineExceeded"));
 
-        var cut = _ctx.Render<Overview>();
+        var cut = Ctx.Render<Overview>();
 
         var order = cut.FindAll("tbody tr[data-deployment]").Select(r => r.GetAttribute("data-deployment")).ToList();
         Assert.Equal(["c/late", "b/moving", "a/calm"], order);
@@ -51,7 +40,7 @@ public sealed class OverviewTests : IAsyncLifetime
         var d = FakeDashboardClient.Deployment("default", "web", replicas: 2, updated: 1, available: 2, image: "web:2", progressReason: "ReplicaSetUpdated");
         Arrange([d], [FakeDashboardClient.Pod("default", "web-x", "web", "web:2", "ImagePullBackOff")]);
 
-        var cut = _ctx.Render<Overview>();
+        var cut = Ctx.Render<Overview>();
 
         Assert.Equal("Stuck", cut.Find("tr[data-deployment='default/web']").GetAttribute("data-state"));
     }
@@ -60,7 +49,7 @@ public sealed class OverviewTests : IAsyncLifetime
     public void Changes_from_the_cluster_appear_without_a_reload()
     {
         var client = Arrange(FakeDashboardClient.Deployment("default", "web"));
-        var cut = _ctx.Render<Overview>();
+        var cut = Ctx.Render<Overview>();
 
         client.Deployments.Push(new Change<Dashboard.ClusterServices.Model.DeploymentView>(ChangeKind.Upsert, "default/api", FakeDashboardClient.Deployment("default", "api", image: "api:7")));
         cut.WaitForAssertion(() => Assert.Contains("api:7", cut.Find("tr[data-deployment='default/api']").TextContent), TimeSpan.FromSeconds(5));
@@ -73,7 +62,7 @@ public sealed class OverviewTests : IAsyncLifetime
     public void Search_filters_by_name_namespace_or_image_and_says_when_nothing_matches()
     {
         Arrange(FakeDashboardClient.Deployment("default", "web", image: "nginx:1.27"), FakeDashboardClient.Deployment("cloud", "api"));
-        var cut = _ctx.Render<Overview>();
+        var cut = Ctx.Render<Overview>();
 
         cut.Find(".search input").Input("nginx");
         cut.WaitForAssertion(() => Assert.Equal(["default/web"], cut.FindAll("tbody tr[data-deployment]").Select(r => r.GetAttribute("data-deployment"))));
@@ -86,7 +75,7 @@ public sealed class OverviewTests : IAsyncLifetime
     public void Names_link_to_their_deployment_page_with_escaped_segments()
     {
         Arrange(FakeDashboardClient.Deployment("default", "web"));
-        var cut = _ctx.Render<Overview>();
+        var cut = Ctx.Render<Overview>();
 
         Assert.Equal("namespaces/default/deployments/web", cut.Find("a.deployment-link").GetAttribute("href"));
     }
@@ -95,7 +84,7 @@ public sealed class OverviewTests : IAsyncLifetime
     public async Task Leaving_the_page_releases_its_feeds()
     {
         var client = Arrange(FakeDashboardClient.Deployment("default", "web"));
-        var cut = _ctx.Render<Overview>();
+        var cut = Ctx.Render<Overview>();
 
         await cut.Instance.DisposeAsync();
 

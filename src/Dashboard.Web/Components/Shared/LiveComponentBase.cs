@@ -22,6 +22,11 @@ public abstract class LiveComponentBase : ComponentBase, IAsyncDisposable
 
     protected CancellationToken Stopping => _stop.Token;
 
+    /// <summary>How many times this page has rendered: what the render interval bounds.</summary>
+    public int Renders { get; private set; }
+
+    protected override void OnAfterRender(bool firstRender) => Renders++;
+
     /// <summary>Fills <paramref name="target"/> with the feed's snapshot now, then keeps it current until the page goes away.</summary>
     protected void Follow<T>(IViewFeed<T> feed, LiveCollection<T> target, Action? afterUpdate = null)
     {

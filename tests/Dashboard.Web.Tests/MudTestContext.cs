@@ -1,0 +1,33 @@
+using Bunit;
+using Dashboard.Web.Model;
+using Microsoft.Extensions.DependencyInjection;
+using MudBlazor;
+using MudBlazor.Services;
+
+namespace Dashboard.Web.Tests;
+
+/// <summary>
+/// A bUnit context with MudBlazor's real services and providers (popovers, dialogs). MudBlazor's services
+/// dispose asynchronously, so the context is owned here and disposed async.
+/// </summary>
+public abstract class MudTestContext : IAsyncLifetime
+{
+    protected BunitContext Ctx { get; } = new();
+
+    /// <summary>Where dialogs render.</summary>
+    protected IRenderedComponent<MudDialogProvider> DialogHost { get; private set; } = null!;
+
+    protected FakeDashboardClient Use(FakeDashboardClient client)
+    {
+        Ctx.JSInterop.Mode = JSRuntimeMode.Loose;
+        Ctx.Services.AddMudServices(o => o.SnackbarConfiguration.ShowTransitionDuration = 0);
+        Ctx.Services.AddSingleton<IDashboardClient>(client);
+        Ctx.Render<MudPopoverProvider>();
+        DialogHost = Ctx.Render<MudDialogProvider>();
+        return client;
+    }
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync() => await Ctx.DisposeAsync();
+}
