@@ -14,14 +14,17 @@ public sealed class DashboardProcess : IAsyncDisposable
     readonly Process _process;
     readonly StringBuilder _log = new();
 
-    DashboardProcess(Process process, Uri url, string kubeconfig)
+    DashboardProcess(Process process, Uri url, Uri apiUrl, string kubeconfig)
     {
         _process = process;
         Url = url;
+        ApiUrl = apiUrl;
         Kubeconfig = kubeconfig;
     }
 
     public Uri Url { get; }
+    /// <summary>The embedded cluster's API server (and its fault-injection endpoints).</summary>
+    public Uri ApiUrl { get; }
     public string Kubeconfig { get; }
     public string Log { get { lock (_log) return _log.ToString(); } }
 
@@ -57,12 +60,13 @@ public sealed class DashboardProcess : IAsyncDisposable
         start.Environment["ASPNETCORE_URLS"] = url.ToString();
         start.Environment["Urls"] = url.ToString();
         start.Environment["Cluster__Mode"] = "Embedded";
-        start.Environment["EmbeddedCluster__ApiUrl"] = $"http://127.0.0.1:{FreePort()}";
+        var apiUrl = new Uri($"http://127.0.0.1:{FreePort()}");
+        start.Environment["EmbeddedCluster__ApiUrl"] = apiUrl.ToString().TrimEnd('/');
         start.Environment["EmbeddedCluster__KubeconfigPath"] = kubeconfig;
         start.Environment["EmbeddedCluster__TimeScale"] = timeScale.ToString(System.Globalization.CultureInfo.InvariantCulture);
         foreach (var (k, v) in settings ?? new Dictionary<string, string>()) start.Environment[k] = v;
         var process = Process.Start(start)!;
-        var dashboard = new DashboardProcess(process, url, kubeconfig);
+        var dashboard = new DashboardProcess(process, url, apiUrl, kubeconfig);
         process.OutputDataReceived += (_, e) => { lock (dashboard._log) dashboard._log.AppendLine(e.Data); };
         process.ErrorDataReceived += (_, e) => { lock (dashboard._log) dashboard._log.AppendLine(e.Data); };
         process.BeginOutputReadLine();

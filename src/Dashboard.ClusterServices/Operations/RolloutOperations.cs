@@ -232,7 +232,8 @@ public sealed class RolloutOperations(IKubernetesClientProvider clients, Kuberne
         return new(OperationOutcome.Conflict, $"{name} kept changing while this was being applied ({MaxAttempts} attempts). Nothing was changed by this request; check its current state and try again.");
     }
 
-    static string Sentence(string audit) => audit.Length == 0 ? "Done." : char.ToUpperInvariant(audit[0]) + audit[1..] + ".";
+    // Not capitalised: it starts with the actor's identity, which is case-sensitive.
+    static string Sentence(string audit) => audit.Length == 0 ? "Done." : audit + ".";
 
     /// <summary>A 409, or a failed JSON-patch test: what was read has changed since.</summary>
     static bool IsConflict(HttpOperationException e) =>
