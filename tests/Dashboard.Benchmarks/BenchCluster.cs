@@ -1,0 +1,51 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json.Nodes;
+using Dashboard.EmbeddedCluster;
+using Dashboard.EmbeddedCluster.Hosting;
+
+namespace Dashboard.Benchmarks;
+
+/// <summary>An embedded cluster on a free loopback port with a generated workload in namespace "bench", every pod Running.</summary>
+static class BenchCluster
+{
+    public const string Namespace = "bench";
+
+    public static async Task<EmbeddedClusterHost> StartAsync(int pods, int deployments)
+    {
+        var perDeployment = pods / deployments;
+        var dir = Path.Combine(Path.GetTempPath(), "rollout-bench", Guid.NewGuid().ToString("N"));
+        var host = new EmbeddedClusterHost(new EmbeddedClusterOptions
+        {
+            ApiUrl = "http://127.0.0.1:0", KubeconfigPath = Path.Combine(dir, "kubeconfig"), Seed = false, TimeScale = 0.01, WatchHistory = 100_000,
+        });
+        await host.StartAsync();
+        var clock = Stopwatch.StartNew();
+        var api = host.Cluster.Api;
+        api.Create(ResourceTypes.Namespaces, null, new JsonObject { ["apiVersion"] = "v1", ["kind"] = "Namespace", ["metadata"] = new JsonObject { ["name"] = Namespace } });
+        for (var i = 0; i < deployments; i++)
+        {
+            var name = $"app-{i:D3}";
+            const string Template = """
+                {"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"NAME"},
+                 "spec":{"replicas":REPLICAS,"selector":{"matchLabels":{"app":"NAME"}},
+                         "template":{"metadata":{"labels":{"app":"NAME"}},"spec":{"containers":[{"name":"app","image":"registry.local/NAME:1.0"}]}}}}
+                """;
+            api.Create(ResourceTypes.Deployments, Namespace, (JsonObject)JsonNode.Parse(Template.Replace("NAME", name).Replace("REPLICAS", perDeployment.ToString(CultureInfo.InvariantCulture)))!);
+        }
+        while (host.Cluster.Store.Where(ResourceTypes.Pods, Namespace, p => p.Object["status"]?["phase"]?.ToString() == "Running").Count < perDeployment * deployments)
+            await Task.Delay(200);
+        Console.WriteLine($"cluster: {perDeployment * deployments} running pods in {deployments} deployments after {clock.Elapsed.TotalSeconds:0.0} s");
+        return host;
+    }
+
+    /// <summary>Changes one pod's annotation straight in the store, as etcd would commit it: one MODIFIED event.</summary>
+    public static long Touch(EmbeddedClusterHost host, string pod, int value)
+    {
+        var store = host.Cluster.Store;
+        var current = store.Get(ResourceTypes.Pods, Namespace, pod)!;
+        var obj = current.Clone();
+        ((JsonObject)obj["metadata"]!)["annotations"] = new JsonObject { ["bench"] = value.ToString(CultureInfo.InvariantCulture) };
+        return store.Update(ResourceTypes.Pods, obj, current.ResourceVersion).ResourceVersion;
+    }
+}
