@@ -1,5 +1,9 @@
 using System.Net;
+using Dashboard.ClusterServices.Operations;
+using Dashboard.EmbeddedCluster;
+using Dashboard.EmbeddedCluster.Hosting;
 using Dashboard.Web.Cluster;
+using Dashboard.Web.Model;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
@@ -49,5 +53,53 @@ public class ClusterConnectionTests
 
         Assert.Contains(deployments.Snapshot, d => d.Namespace == "default" && d.Name == "flask-app" && d.Replicas == 5);
         Assert.Contains(deployments.Snapshot, d => d.Namespace == "cloud" && d.Name == "cloud-communal-service" && d.MaxUnavailable == 1 && d.MinReadySeconds == 10);
+    }
+
+    [Fact]
+    public async Task Each_kubeconfig_context_is_its_own_cluster_and_a_session_can_switch_between_them()
+    {
+        var dir = Path.Combine(Path.GetTempPath(), "web-tests", Guid.NewGuid().ToString("N"));
+        await using var seeded = new EmbeddedClusterHost(new EmbeddedClusterOptions { ApiUrl = "http://127.0.0.1:0", KubeconfigPath = Path.Combine(dir, "a"), TimeScale = 0.05 });
+        await using var empty = new EmbeddedClusterHost(new EmbeddedClusterOptions { ApiUrl = "http://127.0.0.1:0", KubeconfigPath = Path.Combine(dir, "b"), Seed = false });
+        await seeded.StartAsync();
+        await empty.StartAsync();
+        var kubeconfig = Path.Combine(dir, "kubeconfig");
+        await File.WriteAllTextAsync(kubeconfig, $"""
+            apiVersion: v1
+            kind: Config
+            clusters:
+            - name: a
+              cluster: {"{"}server: {seeded.Server.ApiUri.ToString().TrimEnd('/')}{"}"}
+            - name: b
+              cluster: {"{"}server: {empty.Server.ApiUri.ToString().TrimEnd('/')}{"}"}
+            users:
+            - name: admin
+              user: {"{"}token: embedded-admin{"}"}
+            contexts:
+            - name: prod
+              context: {"{"}cluster: a, user: admin{"}"}
+            - name: staging
+              context: {"{"}cluster: b, user: admin{"}"}
+            current-context: prod
+            """);
+        await using var factory = new WebApplicationFactory<Program>().WithWebHostBuilder(b =>
+        {
+            b.UseSetting("Cluster:Mode", "KubeConfig");
+            b.UseSetting("Cluster:KubeconfigPath", kubeconfig);
+        });
+        using var http = factory.CreateClient();
+        using var scope = factory.Services.CreateScope();
+        var client = scope.ServiceProvider.GetRequiredService<IDashboardClient>();
+
+        Assert.Equal(["prod", "staging"], client.Contexts);
+        Assert.Equal("prod", client.Context);
+        await using (var prod = await client.WatchDeploymentsAsync(null))
+            Assert.Contains(prod.Snapshot, d => d.Name == "flask-app");
+
+        client.UseContext("staging");
+        await using (var staging = await client.WatchDeploymentsAsync(null))
+            Assert.Empty(staging.Snapshot);
+        Assert.Equal(OperationOutcome.NotFound, (await client.PauseAsync("default", "flask-app")).Outcome);
+        Assert.Throws<ArgumentException>(() => client.UseContext("nope"));
     }
 }

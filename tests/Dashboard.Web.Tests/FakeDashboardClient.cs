@@ -39,6 +39,15 @@ public sealed class FakeDashboardClient(IReadOnlyList<DeploymentView> deployment
     public FakeFeed<ReplicaSetView> ReplicaSets { get; } = new(replicaSets ?? []);
     public FakeFeed<EventView> Events { get; } = new(events ?? []);
 
+    public IReadOnlyList<string> Contexts { get; set; } = ["embedded"];
+    public string? Context { get; private set; } = "embedded";
+
+    public void UseContext(string? context)
+    {
+        if (context is not null && !Contexts.Contains(context)) throw new ArgumentException($"There is no context \"{context}\".");
+        Context = context ?? Contexts[0];
+    }
+
     /// <summary>Every operation called, as "Verb ns/name args".</summary>
     public List<string> Calls { get; } = [];
 

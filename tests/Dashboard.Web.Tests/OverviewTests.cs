@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Components;
 using Bunit;
 using Dashboard.ClusterServices.Caching;
 using Dashboard.Web.Components.Pages;
@@ -90,5 +91,39 @@ public sealed class OverviewTests : MudTestContext
 
         Assert.True(client.Deployments.Disposed);
         Assert.True(client.Pods.Disposed);
+    }
+
+    [Fact]
+    public void A_kubeconfig_with_one_context_shows_no_context_picker()
+    {
+        Arrange(FakeDashboardClient.Deployment("default", "web"));
+        var cut = Ctx.Render<Overview>();
+
+        Assert.Empty(cut.FindAll(".context-picker"));
+        Assert.Equal("namespaces/default/deployments/web", cut.Find("a.deployment-link").GetAttribute("href"));
+    }
+
+    [Fact]
+    public void With_several_contexts_the_page_reads_the_one_in_its_address_and_links_keep_it()
+    {
+        var client = Use(new FakeDashboardClient([FakeDashboardClient.Deployment("default", "web")], []) { Contexts = ["prod", "staging"] });
+        var navigation = Ctx.Services.GetRequiredService<NavigationManager>();
+        navigation.NavigateTo(navigation.GetUriWithQueryParameter("context", "staging"));
+        var cut = Ctx.Render<Overview>();
+
+        Assert.Equal("staging", client.Context);
+        Assert.Contains("staging", cut.Find(".context-picker").TextContent);
+        Assert.Equal("namespaces/default/deployments/web?context=staging", cut.Find("a.deployment-link").GetAttribute("href"));
+    }
+
+    [Fact]
+    public void A_context_that_does_not_exist_is_a_clear_error()
+    {
+        Use(new FakeDashboardClient([], []) { Contexts = ["prod", "staging"] });
+        var navigation = Ctx.Services.GetRequiredService<NavigationManager>();
+        navigation.NavigateTo(navigation.GetUriWithQueryParameter("context", "nope"));
+        var cut = Ctx.Render<Overview>();
+
+        Assert.Contains("There is no context \"nope\"", cut.Find("[role='alert']").TextContent);
     }
 }

@@ -24,6 +24,20 @@ public sealed class ClusterConnection(IOptions<ClusterOptions> options, IOptions
 
     public string? Kubeconfig { get; private set; }
 
+    /// <summary>The kubeconfig context in use (null in-cluster).</summary>
+    public string? Context { get; private set; }
+
+    /// <summary>Every context of the kubeconfig, for the context picker; just the one in use otherwise.</summary>
+    public IReadOnlyList<string> Contexts { get; private set; } = [];
+
+    /// <summary>A client configuration for another context of the same kubeconfig.</summary>
+    public KubernetesClientConfiguration ConfigurationFor(string context)
+    {
+        if (Kubeconfig is null || !Contexts.Contains(context))
+            throw new ArgumentException($"There is no context \"{context}\"; the contexts are {string.Join(", ", Contexts)}.", nameof(context));
+        return KubernetesClientConfiguration.BuildConfigFromConfigFile(Kubeconfig, context);
+    }
+
     public EmbeddedClusterHost? Embedded => _embedded;
 
     public Task<KubernetesClientConfiguration> ConfigurationAsync => _ready.Task;
@@ -70,6 +84,10 @@ public sealed class ClusterConnection(IOptions<ClusterOptions> options, IOptions
                     break;
             }
             Server = configuration.Host;
+            Context = configuration.CurrentContext;
+            Contexts = Kubeconfig is null
+                ? []
+                : (await KubernetesClientConfiguration.LoadKubeConfigAsync(Kubeconfig)).Contexts.Select(c => c.Name).ToList();
             _logger.LogInformation("Cluster: {Mode} at {Server}", ResolvedMode, Server);
             if (Kubeconfig is not null)
                 _logger.LogInformation("kubectl against the same cluster: kubectl --kubeconfig {Kubeconfig} get pods -A", Kubeconfig);

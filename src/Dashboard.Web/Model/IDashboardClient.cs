@@ -1,6 +1,7 @@
 using Dashboard.ClusterServices.Caching;
 using Dashboard.ClusterServices.Model;
 using Dashboard.ClusterServices.Operations;
+using Dashboard.Web.Cluster;
 
 namespace Dashboard.Web.Model;
 
@@ -10,6 +11,15 @@ namespace Dashboard.Web.Model;
 /// </summary>
 public interface IDashboardClient
 {
+    /// <summary>The kubeconfig's contexts; the picker shows when there are several.</summary>
+    IReadOnlyList<string> Contexts { get; }
+
+    /// <summary>The context this browser session looks at (null in-cluster).</summary>
+    string? Context { get; }
+
+    /// <summary>Switches this session to another context; feeds opened afterwards read that cluster.</summary>
+    void UseContext(string? context);
+
     /// <summary>Deployments in a namespace, or all namespaces when <paramref name="ns"/> is null. The caller disposes the feed.</summary>
     Task<IViewFeed<DeploymentView>> WatchDeploymentsAsync(string? ns, CancellationToken cancellationToken = default);
 
@@ -42,46 +52,84 @@ public sealed class OperatorIdentity
     public string Name { get; set; } = "dashboard-user";
 }
 
-public sealed class DashboardClient(ClusterCache cache, RolloutOperations operations, OperatorIdentity identity) : IDashboardClient
+/// <summary>
+/// One browser session's view of the service layer: the context it picked, and operations acting as
+/// the person signed in. Scoped per circuit; the caches behind it are shared by everyone.
+/// </summary>
+public sealed class DashboardClient(ClusterContexts clusters, OperatorIdentity identity) : IDashboardClient
 {
+    ClusterScope _scope = clusters.Get(null);
+
+    ClusterCache Cache => _scope.Cache;
+    RolloutOperations Operations => _scope.Operations;
+
+    public IReadOnlyList<string> Contexts => clusters.Names;
+
+    public string? Context => _scope.Context;
+
+    public void UseContext(string? context)
+    {
+        if (context == _scope.Context) return;
+        var next = clusters.Get(context);
+        foreach (var handler in _healthHandlers)
+        {
+            _scope.Cache.HealthChanged -= handler;
+            next.Cache.HealthChanged += handler;
+        }
+        _scope = next;
+        foreach (var handler in _healthHandlers) handler();
+    }
+
     public async Task<IViewFeed<DeploymentView>> WatchDeploymentsAsync(string? ns, CancellationToken cancellationToken = default) =>
-        await cache.SubscribeDeploymentsAsync(ns, cancellationToken);
+        await Cache.SubscribeDeploymentsAsync(ns, cancellationToken);
 
     public async Task<IViewFeed<PodView>> WatchPodsAsync(string? ns, CancellationToken cancellationToken = default) =>
-        await cache.SubscribePodsAsync(ns, cancellationToken);
+        await Cache.SubscribePodsAsync(ns, cancellationToken);
 
     public async Task<IViewFeed<ReplicaSetView>> WatchReplicaSetsAsync(string? ns, CancellationToken cancellationToken = default) =>
-        await cache.SubscribeReplicaSetsAsync(ns, cancellationToken);
+        await Cache.SubscribeReplicaSetsAsync(ns, cancellationToken);
 
     public async Task<IViewFeed<EventView>> WatchEventsAsync(string? ns, CancellationToken cancellationToken = default) =>
-        await cache.SubscribeEventsAsync(ns, cancellationToken);
+        await Cache.SubscribeEventsAsync(ns, cancellationToken);
 
-    public ClusterHealth Health => cache.Health();
+    public ClusterHealth Health => Cache.Health();
+
+    readonly List<Action> _healthHandlers = [];
 
     public event Action? HealthChanged
     {
-        add => cache.HealthChanged += value;
-        remove => cache.HealthChanged -= value;
+        add
+        {
+            if (value is null) return;
+            _healthHandlers.Add(value);
+            Cache.HealthChanged += value;
+        }
+        remove
+        {
+            if (value is null) return;
+            _healthHandlers.Remove(value);
+            Cache.HealthChanged -= value;
+        }
     }
 
     public Task<OperationResult> SetImageAsync(string ns, string name, string? container, string image, string? changeCause, CancellationToken cancellationToken = default) =>
-        operations.SetImageAsync(ns, name, container, image, changeCause, identity.Name, cancellationToken: cancellationToken);
+        Operations.SetImageAsync(ns, name, container, image, changeCause, identity.Name, cancellationToken: cancellationToken);
 
     public Task<OperationResult> PauseAsync(string ns, string name, CancellationToken cancellationToken = default) =>
-        operations.PauseAsync(ns, name, identity.Name, cancellationToken);
+        Operations.PauseAsync(ns, name, identity.Name, cancellationToken);
 
     public Task<OperationResult> ResumeAsync(string ns, string name, CancellationToken cancellationToken = default) =>
-        operations.ResumeAsync(ns, name, identity.Name, cancellationToken);
+        Operations.ResumeAsync(ns, name, identity.Name, cancellationToken);
 
     public Task<OperationResult> RestartAsync(string ns, string name, CancellationToken cancellationToken = default) =>
-        operations.RestartAsync(ns, name, identity.Name, cancellationToken);
+        Operations.RestartAsync(ns, name, identity.Name, cancellationToken);
 
     public Task<OperationResult> ScaleAsync(string ns, string name, int replicas, CancellationToken cancellationToken = default) =>
-        operations.ScaleAsync(ns, name, replicas, identity.Name, cancellationToken);
+        Operations.ScaleAsync(ns, name, replicas, identity.Name, cancellationToken);
 
     public Task<OperationResult> RollbackAsync(string ns, string name, long toRevision, CancellationToken cancellationToken = default) =>
-        operations.RollbackAsync(ns, name, toRevision, identity.Name, cancellationToken: cancellationToken);
+        Operations.RollbackAsync(ns, name, toRevision, identity.Name, cancellationToken: cancellationToken);
 
     public Task<OperationResult> DiffAsync(string ns, string name, long revision, CancellationToken cancellationToken = default) =>
-        operations.DiffAsync(ns, name, revision, cancellationToken);
+        Operations.DiffAsync(ns, name, revision, cancellationToken);
 }

@@ -26,6 +26,8 @@ public sealed partial class DeploymentPage
     [Parameter] public required string Name { get; set; }
 
     [Inject] public required IDashboardClient Client { get; init; }
+
+    [SupplyParameterFromQuery(Name = "context")] public string? ContextQuery { get; set; }
     [Inject] public required IDialogService Dialogs { get; init; }
 
     public const string PausedExplanation = "The rollout is paused: template changes are recorded but not rolled out. Roll back and Restart are unavailable until it is resumed (kubectl refuses to roll back a paused deployment, and a restart would only wait for the resume).";
@@ -38,8 +40,8 @@ public sealed partial class DeploymentPage
 
     List<BreadcrumbItem> Breadcrumbs =>
     [
-        new("Deployments", href: ""),
-        new(Namespace, href: $"?ns={Uri.EscapeDataString(Namespace)}"),
+        new("Deployments", href: ContextQuery is null ? "" : $"?context={Uri.EscapeDataString(ContextQuery)}"),
+        new(Namespace, href: $"?ns={Uri.EscapeDataString(Namespace)}" + (ContextQuery is null ? "" : $"&context={Uri.EscapeDataString(ContextQuery)}")),
         new(Name, href: null, disabled: true),
     ];
 
@@ -52,6 +54,7 @@ public sealed partial class DeploymentPage
         if (_invalid is not null) return;
         try
         {
+            if (ContextQuery is not null) Client.UseContext(ContextQuery);
             // Namespace-scoped caches: shared by every viewer of this namespace, and small however large the cluster.
             Follow(await Client.WatchDeploymentsAsync(Namespace, Stopping), _deployments);
             Follow(await Client.WatchReplicaSetsAsync(Namespace, Stopping), _replicaSets);

@@ -25,13 +25,24 @@ public sealed partial class Overview
         _namespace == AllNamespaces ? _pods.Items : _pods.Items.Where(p => p.Namespace == _namespace),
         _search);
 
-    static string DeploymentHref(DeploymentView d) => $"namespaces/{Uri.EscapeDataString(d.Namespace)}/deployments/{Uri.EscapeDataString(d.Name)}";
+    [Inject] public required NavigationManager Navigation { get; init; }
+
+    [SupplyParameterFromQuery(Name = "context")] public string? ContextQuery { get; set; }
+
+    /// <summary>The deployment page's address; it names the context when the kubeconfig has several.</summary>
+    public static string DeploymentHref(DeploymentView d, IDashboardClient client) =>
+        $"namespaces/{Uri.EscapeDataString(d.Namespace)}/deployments/{Uri.EscapeDataString(d.Name)}" +
+        (client.Contexts.Count > 1 && client.Context is { } context ? $"?context={Uri.EscapeDataString(context)}" : "");
+
+    /// <summary>Another cluster: a fresh page whose feeds all read it (and whose address says which).</summary>
+    void OnContextChanged(string context) => Navigation.NavigateTo($"?context={Uri.EscapeDataString(context)}", forceLoad: true);
 
     protected override async Task OnInitializedAsync()
     {
         if (!string.IsNullOrEmpty(NamespaceQuery)) _namespace = NamespaceQuery;
         try
         {
+            if (ContextQuery is not null) Client.UseContext(ContextQuery);
             Follow(await Client.WatchDeploymentsAsync(null, Stopping), _deployments, RefreshNamespaces);
             Follow(await Client.WatchPodsAsync(null, Stopping), _pods);
         }

@@ -1,0 +1,56 @@
+using Dashboard.ClusterServices.Caching;
+using Dashboard.ClusterServices.Operations;
+using Dashboard.ClusterServices.Resilience;
+
+namespace Dashboard.Web.Cluster;
+
+/// <summary>The caches and operations of one cluster: everything the dashboard keeps per kubeconfig context.</summary>
+public sealed record ClusterScope(string? Context, ClusterCache Cache, RolloutOperations Operations);
+
+/// <summary>
+/// The clusters of the kubeconfig's contexts. The context the dashboard started on uses the
+/// process-wide services (which the pod hub shares); another context gets its own clients, circuit
+/// breaker and caches the first time someone picks it, shared from then on by everyone who picks it.
+/// </summary>
+public sealed class ClusterContexts(ClusterConnection connection, ClusterCache defaultCache, RolloutOperations defaultOperations,
+    ReflectorOptions reflectorOptions, ILoggerFactory loggerFactory, TimeProvider clock) : IAsyncDisposable
+{
+    readonly Lock _gate = new();
+    readonly Dictionary<string, (ClusterScope Scope, KubernetesClientProvider Clients)> _others = new(StringComparer.Ordinal);
+
+    public IReadOnlyList<string> Names => connection.Contexts;
+
+    public string? Default => connection.Context;
+
+    /// <summary>The scope of <paramref name="context"/>; null or the default context gives the process-wide one.</summary>
+    public ClusterScope Get(string? context)
+    {
+        if (context is null || context == connection.Context) return new ClusterScope(connection.Context, defaultCache, defaultOperations);
+        lock (_gate)
+        {
+            if (_others.TryGetValue(context, out var existing)) return existing.Scope;
+            var clients = new KubernetesClientProvider(connection.ConfigurationFor(context));
+            var resilience = new KubernetesResilience(clock);
+            var scope = new ClusterScope(context,
+                new ClusterCache(clients, reflectorOptions, loggerFactory, clock),
+                new RolloutOperations(clients, resilience, loggerFactory.CreateLogger<RolloutOperations>(), clock));
+            _others[context] = (scope, clients);
+            return scope;
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        List<(ClusterScope Scope, KubernetesClientProvider Clients)> others;
+        lock (_gate)
+        {
+            others = [.. _others.Values];
+            _others.Clear();
+        }
+        foreach (var (scope, clients) in others)
+        {
+            await scope.Cache.DisposeAsync();
+            clients.Dispose();
+        }
+    }
+}
