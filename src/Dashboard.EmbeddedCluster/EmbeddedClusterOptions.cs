@@ -26,6 +26,9 @@ public sealed class EmbeddedClusterOptions
     /// <summary>Watch events kept per resource to resume watches from; older resourceVersions get 410.</summary>
     public int WatchHistory { get; set; } = 20_000;
 
+    /// <summary>Give every Service a simulated data plane on a loopback port (see <c>DataPlane</c>).</summary>
+    public bool DataPlane { get; set; } = true;
+
     /// <summary>Delay before the endpoints controller publishes a change (the load balancer's lag).</summary>
     public double EndpointsDelaySeconds { get; set; } = 0;
 

@@ -21,7 +21,7 @@ public sealed class TestCluster : IAsyncDisposable
     public string Kubeconfig => Host.KubeconfigPath!;
     public Uri ApiUri => Host.Server.ApiUri;
 
-    public static async Task<TestCluster> StartAsync(bool seed = true, double timeScale = 0.2, string? dataPath = null)
+    public static async Task<TestCluster> StartAsync(bool seed = true, double timeScale = 0.2, string? dataPath = null, double endpointsDelaySeconds = 0)
     {
         var dir = Path.Combine(Path.GetTempPath(), "embedded-tests", Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(dir);
@@ -32,6 +32,7 @@ public sealed class TestCluster : IAsyncDisposable
             Seed = seed,
             TimeScale = timeScale,
             DataPath = dataPath,
+            EndpointsDelaySeconds = endpointsDelaySeconds,
         };
         var host = new EmbeddedClusterHost(options);
         await host.StartAsync();

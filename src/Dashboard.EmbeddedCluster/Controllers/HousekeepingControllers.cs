@@ -5,8 +5,9 @@ using Dashboard.EmbeddedCluster.Api;
 namespace Dashboard.EmbeddedCluster.Controllers;
 
 /// <summary>
-/// The endpoints controller: a Service's Endpoints list the ready, non-terminating pods its selector
-/// matches (notReadyAddresses for the rest), as the real one publishes them.
+/// The endpoints and endpointslice controllers: a Service's Endpoints list the ready, non-terminating
+/// pods its selector matches (notReadyAddresses for the rest); its EndpointSlice lists them all with
+/// ready/serving/terminating conditions, terminating pods included, as the real controllers publish them.
 /// </summary>
 public sealed class EndpointsController(ClusterApi api)
 {
@@ -20,12 +21,19 @@ public sealed class EndpointsController(ClusterApi api)
         {
             // Services without a selector manage their own Endpoints.
             if (service is null && api.Find(ResourceTypes.Endpoints, ns, name) is not null) api.Store.Delete(ResourceTypes.Endpoints, ns, name);
+            if (service is null)
+                foreach (var slice in api.Store.Where(ResourceTypes.EndpointSlices, ns, o => LabelSelector.Labels(o.Object).GetValueOrDefault(ServiceNameLabel) == name))
+                    api.Store.Delete(ResourceTypes.EndpointSlices, ns, slice.Name);
             return;
         }
-        var pods = api.Store.Where(ResourceTypes.Pods, ns, o =>
+        var selected = api.Store.Where(ResourceTypes.Pods, ns, o =>
                 LabelSelector.Labels(o.Object) is var labels && selector.All(s => labels.TryGetValue(s.Key, out var v) && v == s.Value))
             .Select(o => ModelJson.ToModel<V1Pod>(o.Object))
-            .Where(p => p.Metadata.DeletionTimestamp is null && !string.IsNullOrEmpty(p.Status?.PodIP))
+            .Where(p => !string.IsNullOrEmpty(p.Status?.PodIP))
+            .ToList();
+        PublishSlice(service, selected);
+        var pods = selected
+            .Where(p => p.Metadata.DeletionTimestamp is null)
             .OrderBy(p => p.Status.PodIP, StringComparer.Ordinal).ThenBy(p => p.Metadata.Name, StringComparer.Ordinal)
             .ToList();
         V1EndpointAddress Address(V1Pod p) => new()
@@ -57,6 +65,46 @@ public sealed class EndpointsController(ClusterApi api)
             var json = ModelJson.ToJson(endpoints);
             json["metadata"]!["resourceVersion"] = existing.ResourceVersion.ToString(System.Globalization.CultureInfo.InvariantCulture);
             api.Update(ResourceTypes.Endpoints, ns, name, json);
+        }
+    }
+
+    public const string ServiceNameLabel = "kubernetes.io/service-name";
+
+    void PublishSlice(V1Service service, List<V1Pod> pods)
+    {
+        var ns = service.Metadata.NamespaceProperty;
+        // The real controller uses generateName; a name derived from the Service's uid keeps one stable slice per Service.
+        var name = $"{service.Metadata.Name}-{Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(service.Metadata.Uid ?? "")))[..5]}";
+        var slice = new V1EndpointSlice
+        {
+            ApiVersion = "discovery.k8s.io/v1", Kind = "EndpointSlice", AddressType = "IPv4",
+            Metadata = new V1ObjectMeta
+            {
+                Name = name, NamespaceProperty = ns,
+                Labels = new Dictionary<string, string> { [ServiceNameLabel] = service.Metadata.Name, ["endpointslice.kubernetes.io/managed-by"] = "endpointslice-controller.k8s.io" },
+                OwnerReferences = [new V1OwnerReference { ApiVersion = "v1", Kind = "Service", Name = service.Metadata.Name, Uid = service.Metadata.Uid, Controller = true, BlockOwnerDeletion = true }],
+            },
+            Endpoints = pods.OrderBy(p => p.Status.PodIP, StringComparer.Ordinal).ThenBy(p => p.Metadata.Name, StringComparer.Ordinal).Select(p => new V1Endpoint
+            {
+                Addresses = [p.Status.PodIP],
+                Conditions = new V1EndpointConditions
+                {
+                    Ready = PodState.IsReady(p) && p.Metadata.DeletionTimestamp is null,
+                    Serving = PodState.IsReady(p),
+                    Terminating = p.Metadata.DeletionTimestamp is not null,
+                },
+                NodeName = p.Spec.NodeName,
+                TargetRef = new V1ObjectReference { Kind = "Pod", NamespaceProperty = ns, Name = p.Metadata.Name, Uid = p.Metadata.Uid },
+            }).ToList(),
+            Ports = (service.Spec.Ports ?? []).Select(p => new Discoveryv1EndpointPort { Name = p.Name, Protocol = p.Protocol, Port = ResolveTargetPort(p, pods.FirstOrDefault()) }).ToList(),
+        };
+        var json = ModelJson.ToJson(slice);
+        var existing = api.Find(ResourceTypes.EndpointSlices, ns, name);
+        if (existing is null) api.Create(ResourceTypes.EndpointSlices, ns, json);
+        else
+        {
+            json["metadata"]!["resourceVersion"] = existing.ResourceVersion.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            api.Update(ResourceTypes.EndpointSlices, ns, name, json);
         }
     }
 

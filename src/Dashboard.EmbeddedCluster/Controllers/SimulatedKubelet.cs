@@ -25,9 +25,13 @@ public sealed partial class SimulatedKubelet(ClusterApi api, EventRecorder event
     static readonly TimeSpan ShutdownDelay = TimeSpan.FromMilliseconds(1500);
     static readonly TimeSpan CrashAfter = TimeSpan.FromMilliseconds(1500);
     static readonly TimeSpan BackOffBase = TimeSpan.FromSeconds(10);
+    /// <summary>How long the simulated application takes to answer after its container starts.</summary>
+    static readonly TimeSpan AppWarmup = TimeSpan.FromMilliseconds(2000);
 
     readonly Lock _gate = new();
     readonly Dictionary<string, (string Stage, DateTimeOffset Due)> _timeline = [];
+    // Precise container start times (the API's timestamps have one-second resolution).
+    readonly Dictionary<string, DateTimeOffset> _appStarted = [];
     int _nextNode;
 
     public List<string> NodeNames { get; } = Enumerable.Range(1, Math.Max(1, options.Nodes)).Select(i => $"embedded-node-{i}").ToList();
@@ -73,7 +77,38 @@ public sealed partial class SimulatedKubelet(ClusterApi api, EventRecorder event
 
     public void Forget(string uid)
     {
-        lock (_gate) _timeline.Remove(uid);
+        lock (_gate)
+        {
+            _timeline.Remove(uid);
+            _appStarted.Remove(uid);
+        }
+    }
+
+    /// <summary>
+    /// Whether the pod's application answers a request now, and why not. It answers once it has
+    /// warmed up after its container started (whatever its readiness says: without a probe, a pod is
+    /// Ready before its app can serve), and stops answering when it is told to terminate, unless a
+    /// preStop hook keeps it serving while load balancers catch up.
+    /// </summary>
+    public (bool Serving, string Reason) AppServing(V1Pod pod)
+    {
+        var now = Now;
+        if (pod.Status?.ContainerStatuses?.FirstOrDefault()?.State?.Running is not { } running) return (false, "its container is not running");
+        if (IsCrashing(pod)) return (false, "its application crashed");
+        DateTimeOffset started;
+        lock (_gate)
+            started = _appStarted.TryGetValue(pod.Metadata.Uid, out var precise) ? precise
+                : running.StartedAt is { } at ? new DateTimeOffset(DateTime.SpecifyKind(at, DateTimeKind.Utc)) : now;
+        if (now < started + Scaled(AppWarmup)) return (false, "its application is still starting");
+        if (pod.Metadata.DeletionTimestamp is { } deletion)
+        {
+            var grace = TimeSpan.FromSeconds(pod.Metadata.DeletionGracePeriodSeconds ?? 30);
+            var terminatingSince = new DateTimeOffset(DateTime.SpecifyKind(deletion, DateTimeKind.Utc)) - grace;
+            var preStop = TimeSpan.FromSeconds(pod.Spec.Containers.Select(c => PreStopSeconds(c.Lifecycle?.PreStop)).DefaultIfEmpty(0).Max());
+            if (preStop == TimeSpan.Zero) return (false, "it is terminating and has no preStop hook: SIGTERM stopped it at once");
+            if (now >= terminatingSince + preStop) return (false, "it is terminating and its preStop hook has ended");
+        }
+        return (true, "");
     }
 
     /// <summary>True when the stage's delay has passed; otherwise schedules a wake-up for it.</summary>
@@ -159,7 +194,9 @@ public sealed partial class SimulatedKubelet(ClusterApi api, EventRecorder event
             }
             if (PodState.IsReady(pod) || IsNeverReady(pod)) return;
             var probe = containers.Select(c => c.ReadinessProbe).FirstOrDefault(p => p is not null);
-            var delay = probe is null ? TimeSpan.Zero : TimeSpan.FromSeconds(probe.InitialDelaySeconds ?? 0) + Scaled(ProbeDelay);
+            // A readiness probe passes once the app answers: not before its warm-up, nor its initialDelaySeconds.
+            var initialDelay = TimeSpan.FromSeconds(probe?.InitialDelaySeconds ?? 0);
+            var delay = probe is null ? TimeSpan.Zero : (initialDelay > Scaled(AppWarmup) ? initialDelay : Scaled(AppWarmup)) + Scaled(ProbeDelay);
             if (!Due(key, uid, "ready", delay)) return;
             MarkReady(pod);
         }
@@ -239,6 +276,7 @@ public sealed partial class SimulatedKubelet(ClusterApi api, EventRecorder event
             status.PodIPs = [new V1PodIP { Ip = status.PodIP }];
         }
         SetCondition(status, "PodReadyToStartContainers", "True", now);
+        lock (_gate) _appStarted[pod.Metadata.Uid] = Now;
         foreach (var cs in status.ContainerStatuses ?? [])
         {
             var last = cs.State?.Terminated;

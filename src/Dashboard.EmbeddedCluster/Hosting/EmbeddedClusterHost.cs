@@ -14,7 +14,11 @@ public sealed class EmbeddedClusterHost : IAsyncDisposable
         _logger = loggerFactory.CreateLogger("Dashboard.EmbeddedCluster");
         Cluster = new EmbeddedCluster(options, loggerFactory, clock);
         Server = new EmbeddedApiServer(Cluster);
+        if (options.DataPlane) DataPlane = new DataPlane(Cluster, loggerFactory.CreateLogger("Dashboard.EmbeddedCluster.DataPlane"));
     }
+
+    /// <summary>The simulated data plane of the Services, unless switched off (<c>EmbeddedCluster__DataPlane=false</c>).</summary>
+    public DataPlane? DataPlane { get; }
 
     public EmbeddedCluster Cluster { get; }
     public EmbeddedApiServer Server { get; }
@@ -24,6 +28,7 @@ public sealed class EmbeddedClusterHost : IAsyncDisposable
     {
         Cluster.Start();
         await Server.StartAsync(cancellationToken);
+        DataPlane?.Start();
         KubeconfigPath = Kubeconfig.Write(Cluster.Options.ResolveKubeconfigPath(), Server.ApiUri);
         _logger.LogInformation("Embedded Kubernetes-compatible cluster serving at {Url} (state: {State})",
             Server.ApiUri, string.IsNullOrEmpty(Cluster.Options.DataPath) ? "in memory" : Cluster.Options.DataPath);
@@ -32,6 +37,7 @@ public sealed class EmbeddedClusterHost : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (DataPlane is not null) await DataPlane.DisposeAsync();
         await Server.DisposeAsync();
         await Cluster.DisposeAsync();
     }
