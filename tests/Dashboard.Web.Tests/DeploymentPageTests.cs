@@ -2,6 +2,7 @@ using Bunit;
 using Dashboard.ClusterServices.Caching;
 using Dashboard.ClusterServices.Model;
 using Dashboard.ClusterServices.Operations;
+using Dashboard.ClusterServices.Safety;
 using Dashboard.Web.Components.Pages;
 using static Dashboard.Web.Tests.FakeDashboardClient;
 
@@ -365,5 +366,46 @@ public sealed class DeploymentPageTests : MudTestContext
         await page.Instance.DisposeAsync();
 
         Assert.True(client.Deployments.Disposed && client.Pods.Disposed && client.ReplicaSets.Disposed && client.Events.Disposed);
+    }
+
+    static readonly SafetyReport Risky = new(OperationOutcome.Succeeded, "2 risks", [
+        new Risk("all-pods-unavailable", RiskLevel.High, "replicas: 1 with maxUnavailable ≥ 1: the only pod may stop first", "why", "spec:\n  strategy: {}"),
+        new Risk("default-progress-deadline", RiskLevel.Low, "progressDeadlineSeconds is the default 600", "why", "spec:\n  progressDeadlineSeconds: 120"),
+    ]);
+
+    [Fact]
+    public void The_safety_check_lists_every_risk_with_why_and_the_yaml_that_fixes_it()
+    {
+        var client = Arrange();
+        client.Safety = Risky;
+        var page = Open();
+
+        page.WaitForAssertion(() => Assert.Equal(["all-pods-unavailable", "default-progress-deadline"], page.FindAll(".safety-card [data-risk]").Select(r => r.GetAttribute("data-risk"))), Wait);
+        Assert.Contains("progressDeadlineSeconds: 120", page.Find("[data-risk='default-progress-deadline'] pre.risk-fix").TextContent);
+    }
+
+    [Fact]
+    public void Set_image_and_restart_show_the_serious_risks_before_confirm()
+    {
+        var client = Arrange();
+        client.Safety = Risky;
+        var page = Open();
+        page.WaitForAssertion(() => Assert.NotEmpty(page.FindAll(".safety-card [data-risk]")), Wait);
+
+        page.Find("[data-action='set-image']").Click();
+        Assert.Equal(["all-pods-unavailable"], DialogHost.FindAll("[data-dialog='set-image'] [data-risk]").Select(r => r.GetAttribute("data-risk")));
+        DialogHost.Find("button.cancel").Click();
+
+        page.Find("[data-action='restart']").Click();
+        Assert.Equal(["all-pods-unavailable"], DialogHost.FindAll("[data-dialog='restart'] [data-risk]").Select(r => r.GetAttribute("data-risk")));
+    }
+
+    [Fact]
+    public void A_deployment_without_risks_says_so()
+    {
+        Arrange();
+        var page = Open();
+
+        page.WaitForAssertion(() => Assert.Contains("No known risks", page.Find("[data-safety='clear']").TextContent), Wait);
     }
 }

@@ -3,6 +3,7 @@ using System.Threading.Channels;
 using Dashboard.ClusterServices.Caching;
 using Dashboard.ClusterServices.Model;
 using Dashboard.ClusterServices.Operations;
+using Dashboard.ClusterServices.Safety;
 using Dashboard.Web.Model;
 
 namespace Dashboard.Web.Tests;
@@ -90,6 +91,10 @@ public sealed class FakeDashboardClient(IReadOnlyList<DeploymentView> deployment
     public Task<OperationResult> RestartAsync(string ns, string name, CancellationToken cancellationToken = default) => Call($"Restart {ns}/{name}");
     public Task<OperationResult> ScaleAsync(string ns, string name, int replicas, CancellationToken cancellationToken = default) => Call($"Scale {ns}/{name} {replicas}");
     public Task<OperationResult> RollbackAsync(string ns, string name, long toRevision, CancellationToken cancellationToken = default) => Call($"Rollback {ns}/{name} {toRevision}");
+
+    public SafetyReport Safety { get; set; } = new(OperationOutcome.Succeeded, "No known risks to a zero-downtime rollout.", []);
+
+    public Task<SafetyReport> CheckSafetyAsync(string ns, string name, CancellationToken cancellationToken = default) => Task.FromResult(Safety);
 
     public Task<OperationResult> DiffAsync(string ns, string name, long revision, CancellationToken cancellationToken = default) => Task.FromResult(DiffResult);
 

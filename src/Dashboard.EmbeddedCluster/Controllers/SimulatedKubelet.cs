@@ -373,7 +373,8 @@ public sealed partial class SimulatedKubelet(ClusterApi api, EventRecorder event
     [GeneratedRegex(@"sleep\s+(\d+)")]
     private static partial Regex SleepCommand();
 
-    static int PreStopSeconds(V1LifecycleHandler? handler)
+    /// <summary>How long a preStop hook keeps a container running: a sleep action, an exec of sleep N, about a second for an HTTP call.</summary>
+    public static int PreStopSeconds(V1LifecycleHandler? handler)
     {
         if (handler is null) return 0;
         if (handler.Sleep is { } sleep) return (int)sleep.Seconds;

@@ -1,18 +1,19 @@
 using Dashboard.ClusterServices.Caching;
 using Dashboard.ClusterServices.Operations;
 using Dashboard.ClusterServices.Resilience;
+using Dashboard.ClusterServices.Safety;
 
 namespace Dashboard.Web.Cluster;
 
 /// <summary>The caches and operations of one cluster: everything the dashboard keeps per kubeconfig context.</summary>
-public sealed record ClusterScope(string? Context, ClusterCache Cache, RolloutOperations Operations);
+public sealed record ClusterScope(string? Context, ClusterCache Cache, RolloutOperations Operations, RolloutSafety Safety);
 
 /// <summary>
 /// The clusters of the kubeconfig's contexts. The context the dashboard started on uses the
 /// process-wide services (which the pod hub shares); another context gets its own clients, circuit
 /// breaker and caches the first time someone picks it, shared from then on by everyone who picks it.
 /// </summary>
-public sealed class ClusterContexts(ClusterConnection connection, ClusterCache defaultCache, RolloutOperations defaultOperations,
+public sealed class ClusterContexts(ClusterConnection connection, ClusterCache defaultCache, RolloutOperations defaultOperations, RolloutSafety defaultSafety,
     ReflectorOptions reflectorOptions, ILoggerFactory loggerFactory, TimeProvider clock) : IAsyncDisposable
 {
     readonly Lock _gate = new();
@@ -25,7 +26,7 @@ public sealed class ClusterContexts(ClusterConnection connection, ClusterCache d
     /// <summary>The scope of <paramref name="context"/>; null or the default context gives the process-wide one.</summary>
     public ClusterScope Get(string? context)
     {
-        if (context is null || context == connection.Context) return new ClusterScope(connection.Context, defaultCache, defaultOperations);
+        if (context is null || context == connection.Context) return new ClusterScope(connection.Context, defaultCache, defaultOperations, defaultSafety);
         lock (_gate)
         {
             if (_others.TryGetValue(context, out var existing)) return existing.Scope;
@@ -33,7 +34,8 @@ public sealed class ClusterContexts(ClusterConnection connection, ClusterCache d
             var resilience = new KubernetesResilience(clock);
             var scope = new ClusterScope(context,
                 new ClusterCache(clients, reflectorOptions, loggerFactory, clock),
-                new RolloutOperations(clients, resilience, loggerFactory.CreateLogger<RolloutOperations>(), clock));
+                new RolloutOperations(clients, resilience, loggerFactory.CreateLogger<RolloutOperations>(), clock),
+                new RolloutSafety(clients, resilience));
             _others[context] = (scope, clients);
             return scope;
         }

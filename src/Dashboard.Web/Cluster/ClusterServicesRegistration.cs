@@ -41,6 +41,7 @@ public static class ClusterServicesRegistration
             sp.GetRequiredService<IKubernetesClientProvider>(), sp.GetRequiredService<ReflectorOptions>(),
             sp.GetRequiredService<ILoggerFactory>(), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<RolloutOperations>();
+        services.AddSingleton<Dashboard.ClusterServices.Safety.RolloutSafety>();
         services.AddSingleton<ClusterContexts>();
         services.AddScoped<Dashboard.Web.Model.OperatorIdentity>();
         services.AddScoped<Dashboard.Web.Model.IDashboardClient, Dashboard.Web.Model.DashboardClient>();

@@ -1,6 +1,7 @@
 using Dashboard.ClusterServices.Caching;
 using Dashboard.ClusterServices.Model;
 using Dashboard.ClusterServices.Operations;
+using Dashboard.ClusterServices.Safety;
 using Dashboard.Web.Cluster;
 
 namespace Dashboard.Web.Model;
@@ -41,6 +42,9 @@ public interface IDashboardClient
     Task<OperationResult> RestartAsync(string ns, string name, CancellationToken cancellationToken = default);
     Task<OperationResult> ScaleAsync(string ns, string name, int replicas, CancellationToken cancellationToken = default);
     Task<OperationResult> RollbackAsync(string ns, string name, long toRevision, CancellationToken cancellationToken = default);
+
+    /// <summary>The risks to a zero-downtime rollout of this Deployment, each with why and the YAML that fixes it.</summary>
+    Task<SafetyReport> CheckSafetyAsync(string ns, string name, CancellationToken cancellationToken = default);
 
     /// <summary>What rolling back to <paramref name="revision"/> would change, as a line diff of the pod template.</summary>
     Task<OperationResult> DiffAsync(string ns, string name, long revision, CancellationToken cancellationToken = default);
@@ -132,4 +136,7 @@ public sealed class DashboardClient(ClusterContexts clusters, OperatorIdentity i
 
     public Task<OperationResult> DiffAsync(string ns, string name, long revision, CancellationToken cancellationToken = default) =>
         Operations.DiffAsync(ns, name, revision, cancellationToken);
+
+    public Task<SafetyReport> CheckSafetyAsync(string ns, string name, CancellationToken cancellationToken = default) =>
+        _scope.Safety.CheckAsync(ns, name, cancellationToken);
 }

@@ -1,5 +1,7 @@
 using Dashboard.ClusterServices.Model;
 using Dashboard.ClusterServices.Operations;
+using Dashboard.ClusterServices.Safety;
+using Dashboard.Web.Components.Controls;
 using Dashboard.ClusterServices.Validation;
 using Dashboard.Web.Components.Dialogs;
 using Dashboard.Web.Model;
@@ -21,6 +23,8 @@ public sealed partial class DeploymentPage
     bool _loaded;
     bool _busy;
     OperationResult? _result;
+    SafetyReport? _safety;
+    long _safetyGeneration = -1;
 
     [Parameter] public required string Namespace { get; set; }
     [Parameter] public required string Name { get; set; }
@@ -56,7 +60,7 @@ public sealed partial class DeploymentPage
         {
             if (ContextQuery is not null) Client.UseContext(ContextQuery);
             // Namespace-scoped caches: shared by every viewer of this namespace, and small however large the cluster.
-            Follow(await Client.WatchDeploymentsAsync(Namespace, Stopping), _deployments);
+            Follow(await Client.WatchDeploymentsAsync(Namespace, Stopping), _deployments, RefreshSafetyWhenSpecChanges);
             Follow(await Client.WatchReplicaSetsAsync(Namespace, Stopping), _replicaSets);
             Follow(await Client.WatchPodsAsync(Namespace, Stopping), _pods);
             Follow(await Client.WatchEventsAsync(Namespace, Stopping), _events);
@@ -67,6 +71,34 @@ public sealed partial class DeploymentPage
             return;
         }
         _loaded = true;
+        RefreshSafetyWhenSpecChanges();
+    }
+
+    /// <summary>The safety check reads the spec; it is read again only when the spec changes (a new generation).</summary>
+    void RefreshSafetyWhenSpecChanges()
+    {
+        if (Current is not { } d || d.Generation == _safetyGeneration) return;
+        _safetyGeneration = d.Generation;
+        _ = RefreshSafetyAsync();
+    }
+
+    async Task RefreshSafetyAsync()
+    {
+        try
+        {
+            var report = await Client.CheckSafetyAsync(Namespace, Name, Stopping);
+            await InvokeAsync(() =>
+            {
+                _safety = report;
+                StateHasChanged();
+            });
+        }
+        catch (OperationCanceledException)
+        {
+        }
+        catch (ObjectDisposedException)
+        {
+        }
     }
 
     static Severity SeverityOf(OperationResult r) => r.Outcome switch
@@ -94,6 +126,7 @@ public sealed partial class DeploymentPage
     Task OpenSetImageAsync() => Current is not { } d ? Task.CompletedTask : ShowAsync("Set image", new DialogParameters<SetImageDialog>
     {
         { x => x.Deployment, d },
+        { x => x.Safety, _safety },
         { x => x.Run, (container, image, cause) => Client.SetImageAsync(Namespace, Name, container, image, cause) },
     });
 
@@ -107,14 +140,22 @@ public sealed partial class DeploymentPage
 
     Task OpenRestartAsync() => Current is not { } d ? Task.CompletedTask : Confirm("Restart", "restart",
         $"Replaces every pod of {Name} with a new one running the same images, as kubectl rollout restart does ({DeploymentDetails.StrategyText(d)}).",
-        Color.Primary, () => Client.RestartAsync(Namespace, Name));
+        Color.Primary, () => Client.RestartAsync(Namespace, Name), _safety);
 
-    Task Confirm(string title, string kind, string message, Color color, Func<Task<OperationResult>> run) => ShowAsync(title, new DialogParameters<ConfirmDialog>
+    Task Confirm(string title, string kind, string message, Color color, Func<Task<OperationResult>> run, SafetyReport? safety = null) => ShowAsync(title, new DialogParameters<ConfirmDialog>
     {
         { x => x.Kind, kind },
         { x => x.Message, message },
         { x => x.ConfirmColor, color },
         { x => x.Run, run },
+        { x => x.Warnings, safety is null ? null : builder =>
+            {
+                builder.OpenComponent<SafetyPanel>(0);
+                builder.AddComponentParameter(1, nameof(SafetyPanel.Report), safety);
+                builder.AddComponentParameter(2, nameof(SafetyPanel.Compact), true);
+                builder.CloseComponent();
+            }
+        },
     });
 
     Task OpenScaleAsync() => Current is not { } d ? Task.CompletedTask : ShowAsync("Scale", new DialogParameters<ScaleDialog>
