@@ -23,9 +23,11 @@ public sealed class ServiceHarness : IAsyncDisposable
     public ClusterCache Cache { get; }
     public RolloutOperations Operations { get; }
 
-    public static async Task<ServiceHarness> StartAsync(ReflectorOptions? options = null, params DelegatingHandler[] handlers)
+    public static async Task<ServiceHarness> StartAsync(ReflectorOptions? options = null, params DelegatingHandler[] handlers) => await StartAsync(0, options, handlers);
+
+    public static async Task<ServiceHarness> StartAsync(double endpointsDelaySeconds, ReflectorOptions? options = null, params DelegatingHandler[] handlers)
     {
-        var cluster = await TestCluster.StartAsync();
+        var cluster = await TestCluster.StartAsync(timeScale: endpointsDelaySeconds > 0 ? 0.3 : 0.2, endpointsDelaySeconds: endpointsDelaySeconds);
         var config = KubernetesClientConfiguration.BuildConfigFromConfigFile(cluster.Kubeconfig);
         var clients = new KubernetesClientProvider(config, watchTimeoutSeconds: 60, requestHandlers: handlers);
         var harness = new ServiceHarness(cluster, clients, options ?? new ReflectorOptions { IdleTimeout = TimeSpan.FromSeconds(30), MaxBackoff = TimeSpan.FromSeconds(1) });
