@@ -2,6 +2,7 @@ using Bunit;
 using Dashboard.ClusterServices.Caching;
 using Dashboard.ClusterServices.Model;
 using Dashboard.ClusterServices.Operations;
+using Dashboard.ClusterServices.Probing;
 using Dashboard.ClusterServices.Safety;
 using Dashboard.Web.Components.Pages;
 using static Dashboard.Web.Tests.FakeDashboardClient;
@@ -407,5 +408,37 @@ public sealed class DeploymentPageTests : MudTestContext
         var page = Open();
 
         page.WaitForAssertion(() => Assert.Contains("No known risks", page.Find("[data-safety='clear']").TextContent), Wait);
+    }
+
+    [Fact]
+    public void The_traffic_probe_starts_from_the_page_and_shows_what_users_saw_per_rollout()
+    {
+        var client = Arrange();
+        var page = Open();
+
+        page.Find("[data-action='probe-start']").Click();
+        Assert.Contains("StartProbe shop/web", client.Calls);
+        page.WaitForAssertion(() => Assert.NotNull(page.Find("[data-action='probe-stop']")), Wait);
+
+        var now = DateTimeOffset.UtcNow;
+        client.SetProbe(new ProbeSnapshot("shop", "web", "web-svc", "http://127.0.0.1:1/", 10, true, null, now.AddSeconds(-3), 25, 3,
+            [
+                new ProbeSecond(now.AddSeconds(-2), 9, 1, 2, 5, new Dictionary<string, int> { ["Hello v2!"] = 9 }, "3", true),
+                new ProbeSecond(now.AddSeconds(-1), 8, 2, 2, 5, new Dictionary<string, int> { ["Hello v3!"] = 8 }, "3", true),
+            ],
+            [new ProbeFailure(now, "502 pod web-old-x did not answer: it is terminating and has no preStop hook")],
+            [new RolloutVerdict("2", 100, 0), new RolloutVerdict("3", 17, 3)]));
+
+        page.WaitForAssertion(() =>
+        {
+            Assert.Equal("3", page.Find("[data-probe-failed]").GetAttribute("data-probe-failed"));
+            Assert.Contains("no failed requests during rollout 2", page.Find("[data-verdict-revision='2']").TextContent);
+            Assert.Contains("3 failed requests of 20 during rollout 3", page.Find("[data-verdict-revision='3']").TextContent);
+            Assert.NotNull(page.Find("[data-answer='Hello v3!']"));
+            Assert.Contains("no preStop hook", page.Find(".probe-failures").TextContent);
+        }, Wait);
+
+        page.Find("[data-action='probe-stop']").Click();
+        page.WaitForAssertion(() => Assert.Contains("StopProbe shop/web", client.Calls), Wait);
     }
 }

@@ -3,6 +3,7 @@ using System.Threading.Channels;
 using Dashboard.ClusterServices.Caching;
 using Dashboard.ClusterServices.Model;
 using Dashboard.ClusterServices.Operations;
+using Dashboard.ClusterServices.Probing;
 using Dashboard.ClusterServices.Safety;
 using Dashboard.Web.Model;
 
@@ -91,6 +92,35 @@ public sealed class FakeDashboardClient(IReadOnlyList<DeploymentView> deployment
     public Task<OperationResult> RestartAsync(string ns, string name, CancellationToken cancellationToken = default) => Call($"Restart {ns}/{name}");
     public Task<OperationResult> ScaleAsync(string ns, string name, int replicas, CancellationToken cancellationToken = default) => Call($"Scale {ns}/{name} {replicas}");
     public Task<OperationResult> RollbackAsync(string ns, string name, long toRevision, CancellationToken cancellationToken = default) => Call($"Rollback {ns}/{name} {toRevision}");
+
+    public Dictionary<string, ProbeSnapshot> ProbeSnapshots { get; } = [];
+
+    public ProbeSnapshot? ProbeOf(string ns, string deployment) => ProbeSnapshots.GetValueOrDefault($"{ns}/{deployment}");
+
+    public IReadOnlyList<ProbeSnapshot> Probes => ProbeSnapshots.Values.ToList();
+
+    public event Action? ProbesChanged;
+
+    public void SetProbe(ProbeSnapshot probe)
+    {
+        ProbeSnapshots[$"{probe.Namespace}/{probe.Deployment}"] = probe;
+        ProbesChanged?.Invoke();
+    }
+
+    public Task<ProbeStart> StartProbeAsync(string ns, string deployment, CancellationToken cancellationToken = default)
+    {
+        Calls.Add($"StartProbe {ns}/{deployment}");
+        var probe = new ProbeSnapshot(ns, deployment, "svc", "http://127.0.0.1:1/", 10, true, null, DateTimeOffset.UtcNow, 0, 0, [], [], []);
+        SetProbe(probe);
+        return Task.FromResult(new ProbeStart(OperationOutcome.Succeeded, "Probing svc", probe));
+    }
+
+    public Task<ProbeStart> StopProbeAsync(string ns, string deployment)
+    {
+        Calls.Add($"StopProbe {ns}/{deployment}");
+        if (ProbeOf(ns, deployment) is { } probe) SetProbe(probe with { Running = false, StoppedReason = "stopped" });
+        return Task.FromResult(new ProbeStart(OperationOutcome.Succeeded, "Stopped"));
+    }
 
     public SafetyReport Safety { get; set; } = new(OperationOutcome.Succeeded, "No known risks to a zero-downtime rollout.", []);
 

@@ -1,19 +1,20 @@
 using Dashboard.ClusterServices.Caching;
 using Dashboard.ClusterServices.Operations;
 using Dashboard.ClusterServices.Resilience;
+using Dashboard.ClusterServices.Probing;
 using Dashboard.ClusterServices.Safety;
 
 namespace Dashboard.Web.Cluster;
 
 /// <summary>The caches and operations of one cluster: everything the dashboard keeps per kubeconfig context.</summary>
-public sealed record ClusterScope(string? Context, ClusterCache Cache, RolloutOperations Operations, RolloutSafety Safety);
+public sealed record ClusterScope(string? Context, ClusterCache Cache, RolloutOperations Operations, RolloutSafety Safety, TrafficProbes Probes);
 
 /// <summary>
 /// The clusters of the kubeconfig's contexts. The context the dashboard started on uses the
 /// process-wide services (which the pod hub shares); another context gets its own clients, circuit
 /// breaker and caches the first time someone picks it, shared from then on by everyone who picks it.
 /// </summary>
-public sealed class ClusterContexts(ClusterConnection connection, ClusterCache defaultCache, RolloutOperations defaultOperations, RolloutSafety defaultSafety,
+public sealed class ClusterContexts(ClusterConnection connection, ClusterCache defaultCache, RolloutOperations defaultOperations, RolloutSafety defaultSafety, TrafficProbes defaultProbes,
     ReflectorOptions reflectorOptions, ILoggerFactory loggerFactory, TimeProvider clock) : IAsyncDisposable
 {
     readonly Lock _gate = new();
@@ -26,16 +27,17 @@ public sealed class ClusterContexts(ClusterConnection connection, ClusterCache d
     /// <summary>The scope of <paramref name="context"/>; null or the default context gives the process-wide one.</summary>
     public ClusterScope Get(string? context)
     {
-        if (context is null || context == connection.Context) return new ClusterScope(connection.Context, defaultCache, defaultOperations, defaultSafety);
+        if (context is null || context == connection.Context) return new ClusterScope(connection.Context, defaultCache, defaultOperations, defaultSafety, defaultProbes);
         lock (_gate)
         {
             if (_others.TryGetValue(context, out var existing)) return existing.Scope;
             var clients = new KubernetesClientProvider(connection.ConfigurationFor(context));
             var resilience = new KubernetesResilience(clock);
-            var scope = new ClusterScope(context,
-                new ClusterCache(clients, reflectorOptions, loggerFactory, clock),
+            var cache = new ClusterCache(clients, reflectorOptions, loggerFactory, clock);
+            var scope = new ClusterScope(context, cache,
                 new RolloutOperations(clients, resilience, loggerFactory.CreateLogger<RolloutOperations>(), clock),
-                new RolloutSafety(clients, resilience));
+                new RolloutSafety(clients, resilience),
+                new TrafficProbes(clients, resilience, cache, clock));
             _others[context] = (scope, clients);
             return scope;
         }
@@ -51,6 +53,7 @@ public sealed class ClusterContexts(ClusterConnection connection, ClusterCache d
         }
         foreach (var (scope, clients) in others)
         {
+            await scope.Probes.DisposeAsync();
             await scope.Cache.DisposeAsync();
             clients.Dispose();
         }

@@ -42,6 +42,9 @@ public static class ClusterServicesRegistration
             sp.GetRequiredService<ILoggerFactory>(), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<RolloutOperations>();
         services.AddSingleton<Dashboard.ClusterServices.Safety.RolloutSafety>();
+        services.AddSingleton(sp => new Dashboard.ClusterServices.Probing.TrafficProbes(
+            sp.GetRequiredService<IKubernetesClientProvider>(), sp.GetRequiredService<KubernetesResilience>(),
+            sp.GetRequiredService<ClusterCache>(), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<ClusterContexts>();
         services.AddScoped<Dashboard.Web.Model.OperatorIdentity>();
         services.AddScoped<Dashboard.Web.Model.IDashboardClient, Dashboard.Web.Model.DashboardClient>();

@@ -1,6 +1,7 @@
 using Dashboard.ClusterServices.Caching;
 using Dashboard.ClusterServices.Model;
 using Dashboard.ClusterServices.Operations;
+using Dashboard.ClusterServices.Probing;
 using Dashboard.ClusterServices.Safety;
 using Dashboard.Web.Cluster;
 
@@ -45,6 +46,18 @@ public interface IDashboardClient
 
     /// <summary>The risks to a zero-downtime rollout of this Deployment, each with why and the YAML that fixes it.</summary>
     Task<SafetyReport> CheckSafetyAsync(string ns, string name, CancellationToken cancellationToken = default);
+
+    /// <summary>The traffic probe of a Deployment, running or last run, if any.</summary>
+    ProbeSnapshot? ProbeOf(string ns, string deployment);
+
+    /// <summary>Every probe of this cluster (for the wall).</summary>
+    IReadOnlyList<ProbeSnapshot> Probes { get; }
+
+    /// <summary>Raised (on any thread) when a probe starts, stops or records a second.</summary>
+    event Action? ProbesChanged;
+
+    Task<ProbeStart> StartProbeAsync(string ns, string deployment, CancellationToken cancellationToken = default);
+    Task<ProbeStart> StopProbeAsync(string ns, string deployment);
 
     /// <summary>What rolling back to <paramref name="revision"/> would change, as a line diff of the pod template.</summary>
     Task<OperationResult> DiffAsync(string ns, string name, long revision, CancellationToken cancellationToken = default);
@@ -136,6 +149,21 @@ public sealed class DashboardClient(ClusterContexts clusters, OperatorIdentity i
 
     public Task<OperationResult> DiffAsync(string ns, string name, long revision, CancellationToken cancellationToken = default) =>
         Operations.DiffAsync(ns, name, revision, cancellationToken);
+
+    public ProbeSnapshot? ProbeOf(string ns, string deployment) => _scope.Probes.Find(ns, deployment);
+
+    public IReadOnlyList<ProbeSnapshot> Probes => _scope.Probes.All();
+
+    public event Action? ProbesChanged
+    {
+        add => _scope.Probes.Changed += value;
+        remove => _scope.Probes.Changed -= value;
+    }
+
+    public Task<ProbeStart> StartProbeAsync(string ns, string deployment, CancellationToken cancellationToken = default) =>
+        _scope.Probes.StartAsync(ns, deployment, cancellationToken: cancellationToken);
+
+    public Task<ProbeStart> StopProbeAsync(string ns, string deployment) => _scope.Probes.StopAsync(ns, deployment);
 
     public Task<SafetyReport> CheckSafetyAsync(string ns, string name, CancellationToken cancellationToken = default) =>
         _scope.Safety.CheckAsync(ns, name, cancellationToken);

@@ -1,5 +1,6 @@
 using Dashboard.ClusterServices.Model;
 using Dashboard.ClusterServices.Operations;
+using Dashboard.ClusterServices.Probing;
 using Dashboard.ClusterServices.Safety;
 using Dashboard.Web.Components.Controls;
 using Dashboard.ClusterServices.Validation;
@@ -24,6 +25,8 @@ public sealed partial class DeploymentPage
     bool _busy;
     OperationResult? _result;
     SafetyReport? _safety;
+    ProbeSnapshot? _probe;
+    bool _probeBusy;
     long _safetyGeneration = -1;
 
     [Parameter] public required string Namespace { get; set; }
@@ -72,6 +75,49 @@ public sealed partial class DeploymentPage
         }
         _loaded = true;
         RefreshSafetyWhenSpecChanges();
+        _probe = Client.ProbeOf(Namespace, Name);
+        Client.ProbesChanged += OnProbesChanged;
+    }
+
+    void OnProbesChanged()
+    {
+        _ = InvokeAsync(() => _probe = Client.ProbeOf(Namespace, Name));
+        RequestRender();
+    }
+
+    async Task StartProbeAsync()
+    {
+        _probeBusy = true;
+        try
+        {
+            var start = await Client.StartProbeAsync(Namespace, Name, Stopping);
+            _probe = start.Probe ?? Client.ProbeOf(Namespace, Name);
+            if (!start.Ok) _result = new OperationResult(start.Outcome, start.Message);
+        }
+        finally
+        {
+            _probeBusy = false;
+        }
+    }
+
+    async Task StopProbeAsync()
+    {
+        _probeBusy = true;
+        try
+        {
+            await Client.StopProbeAsync(Namespace, Name);
+            _probe = Client.ProbeOf(Namespace, Name);
+        }
+        finally
+        {
+            _probeBusy = false;
+        }
+    }
+
+    public override async ValueTask DisposeAsync()
+    {
+        Client.ProbesChanged -= OnProbesChanged;
+        await base.DisposeAsync();
     }
 
     /// <summary>The safety check reads the spec; it is read again only when the spec changes (a new generation).</summary>
