@@ -4,6 +4,7 @@ using Dashboard.ClusterServices.Model;
 using Dashboard.ClusterServices.Operations;
 using Dashboard.ClusterServices.Probing;
 using Dashboard.ClusterServices.Safety;
+using Dashboard.ClusterServices.Timeline;
 using Dashboard.Web.Components.Pages;
 using static Dashboard.Web.Tests.FakeDashboardClient;
 
@@ -440,5 +441,24 @@ public sealed class DeploymentPageTests : MudTestContext
 
         page.Find("[data-action='probe-stop']").Click();
         page.WaitForAssertion(() => Assert.Contains("StopProbe shop/web", client.Calls), Wait);
+    }
+
+    [Fact]
+    public void The_rollout_timeline_charts_the_rollouts_recorded_and_follows_a_new_one()
+    {
+        var client = Arrange();
+        var page = Open();
+        Assert.Contains("No rollout recorded yet", page.Find(".rollout").TextContent);
+
+        var start = DateTimeOffset.UtcNow.AddSeconds(-10);
+        client.AddTimeline(new RolloutTimeline("shop", "web", "3", start, null, RolloutPhase.Progressing,
+            [new TimelineSample(start, 0, 4, 0, 4, 4), new TimelineSample(start.AddSeconds(1), 1, 3, 1, 3, 4), new TimelineSample(start.AddSeconds(2), 2, 2, 1, 4, 4)]));
+
+        page.WaitForAssertion(() =>
+        {
+            Assert.Equal("3", page.Find("[data-timeline-revision]").GetAttribute("data-timeline-revision"));
+            Assert.NotNull(page.Find("[data-chart='timeline'] svg"));
+            Assert.Contains("fewest serving endpoints: 3", page.Find(".timeline").TextContent);
+        }, Wait);
     }
 }

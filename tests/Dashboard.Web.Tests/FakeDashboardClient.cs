@@ -5,6 +5,7 @@ using Dashboard.ClusterServices.Model;
 using Dashboard.ClusterServices.Operations;
 using Dashboard.ClusterServices.Probing;
 using Dashboard.ClusterServices.Safety;
+using Dashboard.ClusterServices.Timeline;
 using Dashboard.Web.Model;
 
 namespace Dashboard.Web.Tests;
@@ -92,6 +93,19 @@ public sealed class FakeDashboardClient(IReadOnlyList<DeploymentView> deployment
     public Task<OperationResult> RestartAsync(string ns, string name, CancellationToken cancellationToken = default) => Call($"Restart {ns}/{name}");
     public Task<OperationResult> ScaleAsync(string ns, string name, int replicas, CancellationToken cancellationToken = default) => Call($"Scale {ns}/{name} {replicas}");
     public Task<OperationResult> RollbackAsync(string ns, string name, long toRevision, CancellationToken cancellationToken = default) => Call($"Rollback {ns}/{name} {toRevision}");
+
+    public Dictionary<string, List<RolloutTimeline>> Timelines { get; } = [];
+
+    public IReadOnlyList<RolloutTimeline> TimelinesOf(string ns, string deployment) => Timelines.GetValueOrDefault($"{ns}/{deployment}") ?? [];
+
+    public event Action? TimelinesChanged;
+
+    public void AddTimeline(RolloutTimeline timeline)
+    {
+        if (!Timelines.TryGetValue($"{timeline.Namespace}/{timeline.Deployment}", out var list)) Timelines[$"{timeline.Namespace}/{timeline.Deployment}"] = list = [];
+        list.Insert(0, timeline);
+        TimelinesChanged?.Invoke();
+    }
 
     public Dictionary<string, ProbeSnapshot> ProbeSnapshots { get; } = [];
 

@@ -32,6 +32,9 @@ public sealed class ClusterCache(IKubernetesClientProvider clients, ReflectorOpt
     public Task<Subscription<ReplicaSetView>> SubscribeReplicaSetsAsync(string? ns, CancellationToken cancellationToken = default) =>
         SubscribeAsync(Sources.ReplicaSets(clients), ns, cancellationToken);
 
+    public Task<Subscription<EndpointsView>> SubscribeEndpointsAsync(string? ns, CancellationToken cancellationToken = default) =>
+        SubscribeAsync(Sources.Endpoints(clients), ns, cancellationToken);
+
     public Task<Subscription<EventView>> SubscribeEventsAsync(string? ns, CancellationToken cancellationToken = default) =>
         SubscribeAsync(Sources.Events(clients), ns, cancellationToken);
 

@@ -64,4 +64,18 @@ public static class Sources
             ? clients.Watch.CoreV1.WatchListEventForAllNamespacesAsync(allowWatchBookmarks: true, resourceVersion: rv, timeoutSeconds: clients.WatchTimeoutSeconds, onError: onError, cancellationToken: ct)
             : clients.Watch.CoreV1.WatchListNamespacedEventAsync(ns, allowWatchBookmarks: true, resourceVersion: rv, timeoutSeconds: clients.WatchTimeoutSeconds, onError: onError, cancellationToken: ct),
         ViewMapper.Event);
+
+    public static ResourceSource<V1Endpoints, EndpointsView> Endpoints(IKubernetesClientProvider clients) => new(
+        "endpoints",
+        async (ns, token, ct) =>
+        {
+            var list = ns is null
+                ? await clients.Read.CoreV1.ListEndpointsForAllNamespacesAsync(continueParameter: token, limit: PageSize, cancellationToken: ct)
+                : await clients.Read.CoreV1.ListNamespacedEndpointsAsync(ns, continueParameter: token, limit: PageSize, cancellationToken: ct);
+            return (list.Items, list.Metadata.ResourceVersion, list.Metadata.ContinueProperty);
+        },
+        (ns, rv, onError, ct) => ns is null
+            ? clients.Watch.CoreV1.WatchListEndpointsForAllNamespacesAsync(allowWatchBookmarks: true, resourceVersion: rv, timeoutSeconds: clients.WatchTimeoutSeconds, onError: onError, cancellationToken: ct)
+            : clients.Watch.CoreV1.WatchListNamespacedEndpointsAsync(ns, allowWatchBookmarks: true, resourceVersion: rv, timeoutSeconds: clients.WatchTimeoutSeconds, onError: onError, cancellationToken: ct),
+        ViewMapper.Endpoints);
 }

@@ -110,4 +110,13 @@ public static class ViewMapper
         Count = e.Count ?? 1,
         LastSeen = Time(e.LastTimestamp ?? e.EventTime ?? e.Metadata.CreationTimestamp),
     };
+
+    public static EndpointsView Endpoints(V1Endpoints e) => new()
+    {
+        Namespace = e.Metadata.NamespaceProperty,
+        Name = e.Metadata.Name,
+        ResourceVersion = e.Metadata.ResourceVersion ?? "",
+        ReadyPods = [.. (e.Subsets ?? []).SelectMany(s => s.Addresses ?? []).Select(a => a.TargetRef?.Name).OfType<string>()],
+        NotReady = (e.Subsets ?? []).Sum(s => s.NotReadyAddresses?.Count ?? 0),
+    };
 }

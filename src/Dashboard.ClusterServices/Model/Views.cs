@@ -103,3 +103,14 @@ public sealed record EventView
     public int Count { get; init; }
     public DateTimeOffset? LastSeen { get; init; }
 }
+
+/// <summary>A Service's Endpoints: the pods a load balancer sends traffic to.</summary>
+public sealed record EndpointsView
+{
+    public required string Namespace { get; init; }
+    public required string Name { get; init; }
+    public required string ResourceVersion { get; init; }
+    /// <summary>The pods behind ready addresses (serving).</summary>
+    public required ImmutableArray<string> ReadyPods { get; init; }
+    public required int NotReady { get; init; }
+}

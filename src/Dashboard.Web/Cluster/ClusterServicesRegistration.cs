@@ -45,9 +45,31 @@ public static class ClusterServicesRegistration
         services.AddSingleton(sp => new Dashboard.ClusterServices.Probing.TrafficProbes(
             sp.GetRequiredService<IKubernetesClientProvider>(), sp.GetRequiredService<KubernetesResilience>(),
             sp.GetRequiredService<ClusterCache>(), sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton(sp => new Dashboard.ClusterServices.Timeline.RolloutTimelines(sp.GetRequiredService<ClusterCache>(), sp.GetRequiredService<TimeProvider>()));
+        services.AddHostedService<RolloutTimelinesHost>();
         services.AddSingleton<ClusterContexts>();
         services.AddScoped<Dashboard.Web.Model.OperatorIdentity>();
         services.AddScoped<Dashboard.Web.Model.IDashboardClient, Dashboard.Web.Model.DashboardClient>();
         return services;
+    }
+}
+
+/// <summary>Records rollouts from start-up, in the background: an unreachable cluster must not hold up the app's start.</summary>
+public sealed class RolloutTimelinesHost(Dashboard.ClusterServices.Timeline.RolloutTimelines timelines, ClusterConnection connection, ILogger<RolloutTimelinesHost> logger) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        try
+        {
+            await connection.ConfigurationAsync.WaitAsync(stoppingToken);
+            await timelines.StartAsync(stoppingToken);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+        catch (Exception e)
+        {
+            logger.LogWarning(e, "Rollout timelines are not recorded: {Error}", e.Message);
+        }
     }
 }

@@ -3,6 +3,7 @@ using Dashboard.ClusterServices.Model;
 using Dashboard.ClusterServices.Operations;
 using Dashboard.ClusterServices.Probing;
 using Dashboard.ClusterServices.Safety;
+using Dashboard.ClusterServices.Timeline;
 using Dashboard.Web.Cluster;
 
 namespace Dashboard.Web.Model;
@@ -46,6 +47,12 @@ public interface IDashboardClient
 
     /// <summary>The risks to a zero-downtime rollout of this Deployment, each with why and the YAML that fixes it.</summary>
     Task<SafetyReport> CheckSafetyAsync(string ns, string name, CancellationToken cancellationToken = default);
+
+    /// <summary>The last few rollouts of a Deployment recorded while the dashboard runs, newest first.</summary>
+    IReadOnlyList<RolloutTimeline> TimelinesOf(string ns, string deployment);
+
+    /// <summary>Raised (on any thread) after a second in which any rollout was recorded.</summary>
+    event Action? TimelinesChanged;
 
     /// <summary>The traffic probe of a Deployment, running or last run, if any.</summary>
     ProbeSnapshot? ProbeOf(string ns, string deployment);
@@ -149,6 +156,14 @@ public sealed class DashboardClient(ClusterContexts clusters, OperatorIdentity i
 
     public Task<OperationResult> DiffAsync(string ns, string name, long revision, CancellationToken cancellationToken = default) =>
         Operations.DiffAsync(ns, name, revision, cancellationToken);
+
+    public IReadOnlyList<RolloutTimeline> TimelinesOf(string ns, string deployment) => _scope.Timelines.For(ns, deployment);
+
+    public event Action? TimelinesChanged
+    {
+        add => _scope.Timelines.Changed += value;
+        remove => _scope.Timelines.Changed -= value;
+    }
 
     public ProbeSnapshot? ProbeOf(string ns, string deployment) => _scope.Probes.Find(ns, deployment);
 

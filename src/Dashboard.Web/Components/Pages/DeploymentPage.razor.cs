@@ -2,6 +2,7 @@ using Dashboard.ClusterServices.Model;
 using Dashboard.ClusterServices.Operations;
 using Dashboard.ClusterServices.Probing;
 using Dashboard.ClusterServices.Safety;
+using Dashboard.ClusterServices.Timeline;
 using Dashboard.Web.Components.Controls;
 using Dashboard.ClusterServices.Validation;
 using Dashboard.Web.Components.Dialogs;
@@ -26,6 +27,7 @@ public sealed partial class DeploymentPage
     OperationResult? _result;
     SafetyReport? _safety;
     ProbeSnapshot? _probe;
+    IReadOnlyList<RolloutTimeline> _timelines = [];
     bool _probeBusy;
     long _safetyGeneration = -1;
 
@@ -77,6 +79,14 @@ public sealed partial class DeploymentPage
         RefreshSafetyWhenSpecChanges();
         _probe = Client.ProbeOf(Namespace, Name);
         Client.ProbesChanged += OnProbesChanged;
+        _timelines = Client.TimelinesOf(Namespace, Name);
+        Client.TimelinesChanged += OnTimelinesChanged;
+    }
+
+    void OnTimelinesChanged()
+    {
+        _ = InvokeAsync(() => _timelines = Client.TimelinesOf(Namespace, Name));
+        RequestRender();
     }
 
     void OnProbesChanged()
@@ -117,6 +127,7 @@ public sealed partial class DeploymentPage
     public override async ValueTask DisposeAsync()
     {
         Client.ProbesChanged -= OnProbesChanged;
+        Client.TimelinesChanged -= OnTimelinesChanged;
         await base.DisposeAsync();
     }
 
