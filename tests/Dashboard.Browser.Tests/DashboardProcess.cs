@@ -11,12 +11,14 @@ namespace Dashboard.Browser.Tests;
 /// </summary>
 public sealed class DashboardProcess : IAsyncDisposable
 {
-    readonly Process _process;
+    readonly ProcessStartInfo _start;
     readonly StringBuilder _log = new();
+    Process _process;
 
-    DashboardProcess(Process process, Uri url, Uri apiUrl, string kubeconfig)
+    DashboardProcess(ProcessStartInfo start, Uri url, Uri apiUrl, string kubeconfig)
     {
-        _process = process;
+        _start = start;
+        _process = null!;
         Url = url;
         ApiUrl = apiUrl;
         Kubeconfig = kubeconfig;
@@ -45,7 +47,8 @@ public sealed class DashboardProcess : IAsyncDisposable
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
-    public static async Task<DashboardProcess> StartAsync(double timeScale = 0.3, IDictionary<string, string>? settings = null)
+    /// <param name="persistent">Keep the embedded cluster's state on disk, so a restart of the dashboard finds it again.</param>
+    public static async Task<DashboardProcess> StartAsync(double timeScale = 0.3, IDictionary<string, string>? settings = null, bool persistent = false)
     {
         var project = System.IO.Path.Combine(RepositoryRoot, "src", "Dashboard.Web");
         var configuration = AppContext.BaseDirectory.Contains($"{System.IO.Path.DirectorySeparatorChar}Release{System.IO.Path.DirectorySeparatorChar}") ? "Release" : "Debug";
@@ -64,28 +67,43 @@ public sealed class DashboardProcess : IAsyncDisposable
         start.Environment["EmbeddedCluster__ApiUrl"] = apiUrl.ToString().TrimEnd('/');
         start.Environment["EmbeddedCluster__KubeconfigPath"] = kubeconfig;
         start.Environment["EmbeddedCluster__TimeScale"] = timeScale.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        if (persistent) start.Environment["EmbeddedCluster__DataPath"] = System.IO.Path.Combine(dir, "state");
         foreach (var (k, v) in settings ?? new Dictionary<string, string>()) start.Environment[k] = v;
-        var process = Process.Start(start)!;
-        var dashboard = new DashboardProcess(process, url, apiUrl, kubeconfig);
-        process.OutputDataReceived += (_, e) => { lock (dashboard._log) dashboard._log.AppendLine(e.Data); };
-        process.ErrorDataReceived += (_, e) => { lock (dashboard._log) dashboard._log.AppendLine(e.Data); };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
+        var dashboard = new DashboardProcess(start, url, apiUrl, kubeconfig);
+        await dashboard.LaunchAsync();
+        return dashboard;
+    }
 
-        using var http = new HttpClient { BaseAddress = url, Timeout = TimeSpan.FromSeconds(2) };
+    async Task LaunchAsync()
+    {
+        _process = Process.Start(_start)!;
+        _process.OutputDataReceived += (_, e) => { lock (_log) _log.AppendLine(e.Data); };
+        _process.ErrorDataReceived += (_, e) => { lock (_log) _log.AppendLine(e.Data); };
+        _process.BeginOutputReadLine();
+        _process.BeginErrorReadLine();
+
+        using var http = new HttpClient { BaseAddress = Url, Timeout = TimeSpan.FromSeconds(2) };
         var deadline = Stopwatch.StartNew();
         while (deadline.Elapsed < TimeSpan.FromSeconds(60))
         {
-            if (process.HasExited) throw new InvalidOperationException($"The dashboard exited ({process.ExitCode}):\n{dashboard.Log}");
+            if (_process.HasExited) throw new InvalidOperationException($"The dashboard exited ({_process.ExitCode}):\n{Log}");
             try
             {
-                if ((await http.GetAsync("/healthz")).StatusCode == HttpStatusCode.OK) return dashboard;
+                if ((await http.GetAsync("/healthz")).StatusCode == HttpStatusCode.OK) return;
             }
             catch (Exception e) when (e is HttpRequestException or TaskCanceledException) { }
             await Task.Delay(200);
         }
-        await dashboard.DisposeAsync();
-        throw new TimeoutException($"The dashboard did not become healthy:\n{dashboard.Log}");
+        await DisposeAsync();
+        throw new TimeoutException($"The dashboard did not become healthy:\n{Log}");
+    }
+
+    /// <summary>Kills the dashboard (as a crash or a redeploy would) and starts it again on the same ports after <paramref name="downtime"/>.</summary>
+    public async Task RestartAsync(TimeSpan downtime)
+    {
+        await DisposeAsync();
+        await Task.Delay(downtime);
+        await LaunchAsync();
     }
 
     public async ValueTask DisposeAsync()
