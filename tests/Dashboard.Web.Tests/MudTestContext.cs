@@ -22,6 +22,7 @@ public abstract class MudTestContext : IAsyncLifetime
         Ctx.JSInterop.Mode = JSRuntimeMode.Loose;
         Ctx.Services.AddMudServices(o => o.SnackbarConfiguration.ShowTransitionDuration = 0);
         Ctx.Services.AddSingleton<IDashboardClient>(client);
+        Ctx.Services.AddSingleton(TimeProvider.System);
         Ctx.Render<MudPopoverProvider>();
         DialogHost = Ctx.Render<MudDialogProvider>();
         return client;

@@ -70,4 +70,19 @@ public sealed record WallTile(DeploymentDetails Details, RolloutTimeline? Timeli
         if (page.Count > 0 || pages.Count == 0) pages.Add(page);
         return pages;
     }
+
+    static readonly (int Columns, int Rows)[] Grids = [(1, 1), (2, 1), (2, 2), (3, 2), (4, 2), (4, 3), (5, 4), (6, 4)];
+
+    /// <summary>
+    /// The smallest grid the screen's tiles fit in, so a quiet cluster gets big, legible tiles and a
+    /// busy one still fits: a rollout takes two by two cells, any other Deployment one.
+    /// </summary>
+    public static (int Columns, int Rows) GridFor(IReadOnlyList<WallTile> page)
+    {
+        var large = page.Count(t => t.InRollout);
+        var weight = large * LargeWeight + page.Count - large;
+        foreach (var (columns, rows) in Grids)
+            if (columns * rows >= weight && (large == 0 || large <= (columns / 2) * (rows / 2))) return (columns, rows);
+        return Grids[^1];
+    }
 }
