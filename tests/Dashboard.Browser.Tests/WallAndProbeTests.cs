@@ -24,7 +24,7 @@ public class WallAndProbeTests
         await tile.WaitForAsync(Soon);
         await Expect(tile.Locator(".tile-status")).ToContainTextAsync("Waiting for deployment \"flask-app\" rollout to finish");
         await tile.Locator("[data-elapsed]").WaitForAsync(Soon);
-        await page.WaitForTimeoutAsync(2500);
+        await tile.Locator("[data-chart='wall-timeline']").WaitForAsync(Soon);
         await page.ScreenshotAsync(new() { Path = BrowserSession.ScreenshotPath("wall-rollout") });
         await page.Locator("[data-tile='default/flask-app'][data-state='Complete']").WaitForAsync(Soon);
 

@@ -100,37 +100,29 @@ public class DataPlaneTests
     [Fact]
     public async Task Endpoint_slices_keep_terminating_pods_with_their_conditions()
     {
-        await using var cluster = await TestCluster.StartAsync(timeScale: 0.5);
-        await cluster.WaitUntilAsync(async () =>
-            (await cluster.Client.DiscoveryV1.ListNamespacedEndpointSliceAsync("default", labelSelector: "kubernetes.io/service-name=flask-service")).Items
-                .SingleOrDefault()?.Endpoints?.Count(e => e.Conditions.Ready == true) == 5, because: "five ready endpoints");
-
-        var pod = (await cluster.Client.CoreV1.ListNamespacedPodAsync("default", labelSelector: "app=flask-app")).Items[0];
-        var sliceVersion = (await cluster.Client.DiscoveryV1.ListNamespacedEndpointSliceAsync("default")).Metadata.ResourceVersion;
-        await cluster.Client.CoreV1.DeleteNamespacedPodAsync(pod.Metadata.Name, "default");
-
-        // A watch sees every state the slice goes through, however briefly the pod terminates.
-        var seenTerminating = false;
-        using (var watching = new CancellationTokenSource(TimeSpan.FromSeconds(30)))
+        await using var cluster = await TestCluster.StartAsync(seed: false, timeScale: 0.5);
+        await cluster.Client.CoreV1.CreateNamespaceAsync(new V1Namespace { Metadata = new V1ObjectMeta { Name = "slices" } });
+        await cluster.Client.CoreV1.CreateNamespacedServiceAsync(new V1Service
         {
-            try
-            {
-                await foreach (var (_, slice) in cluster.Client.DiscoveryV1.WatchListNamespacedEndpointSliceAsync("default",
-                    labelSelector: "kubernetes.io/service-name=flask-service", resourceVersion: sliceVersion, cancellationToken: watching.Token))
-                {
-                    if (slice.Endpoints?.FirstOrDefault(e => e.TargetRef.Name == pod.Metadata.Name) is { Conditions: { Terminating: true, Ready: false } })
-                    {
-                        seenTerminating = true;
-                        break;
-                    }
-                }
-            }
-            catch (OperationCanceledException)
-            {
-            }
-        }
-        Assert.True(seenTerminating, "the terminating pod stays in the slice, not ready");
-        var endpoints = await cluster.Client.CoreV1.ReadNamespacedEndpointsAsync("flask-service", "default");
-        Assert.DoesNotContain(endpoints.Subsets.SelectMany(s => s.Addresses ?? []), a => a.TargetRef.Name == pod.Metadata.Name);
+            Metadata = new V1ObjectMeta { Name = "solo" },
+            Spec = new V1ServiceSpec { Selector = new Dictionary<string, string> { ["app"] = "solo" }, Ports = [new V1ServicePort { Port = 80, TargetPort = 8080 }] },
+        }, "slices");
+        // A preStop hook keeps the pod terminating long enough to be seen however busy the machine is.
+        await cluster.Client.CoreV1.CreateNamespacedPodAsync(new V1Pod
+        {
+            Metadata = new V1ObjectMeta { Name = "solo", Labels = new Dictionary<string, string> { ["app"] = "solo" } },
+            Spec = new V1PodSpec { Containers = [new V1Container { Name = "app", Image = "registry.local/solo:1.0", Lifecycle = new V1Lifecycle { PreStop = new V1LifecycleHandler { Sleep = new V1SleepAction { Seconds = 10 } } } }] },
+        }, "slices");
+        async Task<V1Endpoint?> EndpointAsync() =>
+            (await cluster.Client.DiscoveryV1.ListNamespacedEndpointSliceAsync("slices", labelSelector: "kubernetes.io/service-name=solo")).Items
+                .SingleOrDefault()?.Endpoints?.SingleOrDefault(e => e.TargetRef.Name == "solo");
+        await cluster.WaitUntilAsync(async () => await EndpointAsync() is { Conditions.Ready: true }, because: "the pod is a ready endpoint");
+
+        await cluster.Client.CoreV1.DeleteNamespacedPodAsync("solo", "slices");
+
+        await cluster.WaitUntilAsync(async () => await EndpointAsync() is { Conditions: { Terminating: true, Ready: false, Serving: true } },
+            because: "the terminating pod stays in the slice, not ready but still serving");
+        var endpoints = await cluster.Client.CoreV1.ReadNamespacedEndpointsAsync("solo", "slices");
+        Assert.DoesNotContain((endpoints.Subsets ?? []).SelectMany(s => s.Addresses ?? []), a => a.TargetRef.Name == "solo");
     }
 }
