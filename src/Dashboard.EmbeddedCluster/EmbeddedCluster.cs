@@ -24,6 +24,7 @@ public sealed class EmbeddedCluster : IAsyncDisposable
         var logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger("Dashboard.EmbeddedCluster");
         Store = new ObjectStore(string.IsNullOrEmpty(options.DataPath) ? null : new FileStorePersistence(options.DataPath), options.WatchHistory);
         Api = new ClusterApi(Store, clock);
+        Access = new Access(Store, string.IsNullOrEmpty(options.TokenAuthFile) ? null : options.TokenAuthFile);
         _loop = new ControllerLoop(clock, logger);
         Events = new EventRecorder(Api);
         var deployments = new DeploymentController(Api, Events, _loop);
@@ -43,6 +44,9 @@ public sealed class EmbeddedCluster : IAsyncDisposable
 
     public EmbeddedClusterOptions Options { get; }
     public ObjectStore Store { get; }
+
+    /// <summary>Authentication, impersonation and RBAC of API requests.</summary>
+    public Access Access { get; }
     public ClusterApi Api { get; }
     public EventRecorder Events { get; }
     public SimulatedKubelet Kubelet { get; }

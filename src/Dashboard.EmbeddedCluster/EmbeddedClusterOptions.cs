@@ -26,6 +26,12 @@ public sealed class EmbeddedClusterOptions
     /// <summary>Watch events kept per resource to resume watches from; older resourceVersions get 410.</summary>
     public int WatchHistory { get; set; } = 20_000;
 
+    /// <summary>
+    /// Bearer tokens, as kube-apiserver's <c>--token-auth-file</c> (<c>token,user,uid,"group1,group2"</c>). When set,
+    /// requests need a token and RBAC decides what each user may do; the kubeconfig's own token stays cluster-admin.
+    /// </summary>
+    public string? TokenAuthFile { get; set; }
+
     /// <summary>Give every Service a simulated data plane on a loopback port (see <c>DataPlane</c>).</summary>
     public bool DataPlane { get; set; } = true;
 

@@ -21,7 +21,7 @@ public sealed class TestCluster : IAsyncDisposable
     public string Kubeconfig => Host.KubeconfigPath!;
     public Uri ApiUri => Host.Server.ApiUri;
 
-    public static async Task<TestCluster> StartAsync(bool seed = true, double timeScale = 0.2, string? dataPath = null, double endpointsDelaySeconds = 0)
+    public static async Task<TestCluster> StartAsync(bool seed = true, double timeScale = 0.2, string? dataPath = null, double endpointsDelaySeconds = 0, string? tokenAuthFile = null)
     {
         var dir = Path.Combine(Path.GetTempPath(), "embedded-tests", Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(dir);
@@ -33,6 +33,7 @@ public sealed class TestCluster : IAsyncDisposable
             TimeScale = timeScale,
             DataPath = dataPath,
             EndpointsDelaySeconds = endpointsDelaySeconds,
+            TokenAuthFile = tokenAuthFile,
         };
         var host = new EmbeddedClusterHost(options);
         await host.StartAsync();

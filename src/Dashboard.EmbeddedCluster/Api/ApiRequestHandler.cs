@@ -29,8 +29,6 @@ public sealed class ApiRequestHandler(EmbeddedCluster cluster, ApiMetrics metric
             switch (path)
             {
                 case "/version": await WriteJson(context, 200, Discovery.Version()); return;
-                case "/api": await WriteJson(context, 200, Discovery.CoreVersions(context.Request.Host.Value ?? "127.0.0.1")); return;
-                case "/apis": await WriteJson(context, 200, Discovery.GroupList()); return;
                 case "/healthz" or "/livez" or "/readyz":
                     context.Response.ContentType = "text/plain";
                     await context.Response.WriteAsync("ok");
@@ -49,6 +47,26 @@ public sealed class ApiRequestHandler(EmbeddedCluster cluster, ApiMetrics metric
                         _ = Task.Run(async () => { await Task.Delay(100); await restart(TimeSpan.FromSeconds(seconds)); });
                         return;
                     }
+            }
+            // Everything below needs an authenticated user (anonymous requests are refused, as with --anonymous-auth=false).
+            var user = cluster.Access.Authenticate(context.Request);
+            switch (path)
+            {
+                case "/api": await WriteJson(context, 200, Discovery.CoreVersions(context.Request.Host.Value ?? "127.0.0.1")); return;
+                case "/apis": await WriteJson(context, 200, Discovery.GroupList()); return;
+                case "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews" when context.Request.Method == "POST":
+                    await WriteJson(context, 201, SelfSubjectAccessReview(user, await ReadObject(context.Request)));
+                    return;
+                case "/apis/authentication.k8s.io/v1/selfsubjectreviews" when context.Request.Method == "POST":
+                    await WriteJson(context, 201, new JsonObject
+                    {
+                        ["kind"] = "SelfSubjectReview", ["apiVersion"] = "authentication.k8s.io/v1", ["metadata"] = new JsonObject(),
+                        ["status"] = new JsonObject { ["userInfo"] = UserJson(user) },
+                    });
+                    return;
+                case "/apis/authentication.k8s.io/v1/tokenreviews" when context.Request.Method == "POST":
+                    await WriteJson(context, 201, TokenReview(user, await ReadObject(context.Request)));
+                    return;
             }
             if (path.StartsWith("/openapi/v3/", StringComparison.Ordinal))
             {
@@ -76,7 +94,7 @@ public sealed class ApiRequestHandler(EmbeddedCluster cluster, ApiMetrics metric
                 return;
             }
             var target = Resolve(groupVersion, segments[rest..], context.Request.Method, out var watchPath);
-            await Dispatch(context, target, watchPath);
+            await Dispatch(context, target, watchPath, user);
         }
         catch (ApiException e)
         {
@@ -116,7 +134,37 @@ public sealed class ApiRequestHandler(EmbeddedCluster cluster, ApiMetrics metric
             throw ApiException.BadRequest($"invalid resource name \"{name}\": may not contain '/'");
     }
 
-    async Task Dispatch(HttpContext context, Target target, bool watchPath)
+    static JsonObject UserJson(UserInfo user) => new() { ["username"] = user.Name, ["groups"] = new JsonArray([.. user.Groups.Select(g => (JsonNode?)g)]) };
+
+    JsonObject SelfSubjectAccessReview(UserInfo user, JsonObject review)
+    {
+        var attributes = review["spec"]?["resourceAttributes"] ?? throw ApiException.BadRequest("spec.resourceAttributes is required");
+        var request = new ResourceAttributes(
+            attributes["verb"]?.ToString() ?? "", attributes["group"]?.ToString() ?? "", attributes["resource"]?.ToString() ?? "",
+            attributes["subresource"]?.ToString() is { Length: > 0 } sub ? sub : null,
+            attributes["namespace"]?.ToString() is { Length: > 0 } ns ? ns : null,
+            attributes["name"]?.ToString() is { Length: > 0 } name ? name : null);
+        var allowed = cluster.Access.Allowed(user, request);
+        review["status"] = new JsonObject { ["allowed"] = allowed, ["reason"] = allowed ? "RBAC: allowed by a role binding" : "" };
+        review["apiVersion"] = "authorization.k8s.io/v1";
+        review["kind"] = "SelfSubjectAccessReview";
+        return review;
+    }
+
+    JsonObject TokenReview(UserInfo user, JsonObject review)
+    {
+        if (!cluster.Access.Allowed(user, new ResourceAttributes("create", "authentication.k8s.io", "tokenreviews", null, null, null)))
+            throw new ApiException(403, "Forbidden", $"tokenreviews.authentication.k8s.io is forbidden: User \"{user.Name}\" cannot create resource \"tokenreviews\" in API group \"authentication.k8s.io\" at the cluster scope");
+        var reviewed = cluster.Access.UserOfToken(review["spec"]?["token"]?.ToString() ?? "");
+        review["status"] = reviewed is null
+            ? new JsonObject { ["authenticated"] = false, ["error"] = "invalid bearer token" }
+            : new JsonObject { ["authenticated"] = true, ["user"] = UserJson(reviewed) };
+        review["apiVersion"] = "authentication.k8s.io/v1";
+        review["kind"] = "TokenReview";
+        return review;
+    }
+
+    async Task Dispatch(HttpContext context, Target target, bool watchPath, UserInfo user)
     {
         var request = context.Request;
         var query = request.Query;
@@ -134,6 +182,9 @@ public sealed class ApiRequestHandler(EmbeddedCluster cluster, ApiMetrics metric
             "DELETE" => "DELETE",
             _ => throw ApiException.MethodNotAllowed($"the server does not allow this method on the requested resource"),
         };
+        var attributes = new ResourceAttributes(verb == "POST" ? "create" : verb == "PUT" ? "update" : verb.ToLowerInvariant(),
+            target.Type.Group, target.Type.Plural, target.Subresource, target.Namespace, target.Name);
+        if (!cluster.Access.Allowed(user, attributes)) throw Access.Forbidden(user, attributes, target.Type);
 
         if (faults.Active is { } fault)
         {

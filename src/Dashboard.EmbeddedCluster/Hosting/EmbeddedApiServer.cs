@@ -40,6 +40,25 @@ public sealed class EmbeddedApiServer : IAsyncDisposable
 
     public bool IsRunning => _app is not null;
 
+    System.Security.Cryptography.X509Certificates.X509Certificate2? _certificate;
+
+    /// <summary>The serving certificate in PEM when the API server serves HTTPS (token authentication on), else null.</summary>
+    public string? CertificatePem => _certificate?.ExportCertificatePem();
+
+    static System.Security.Cryptography.X509Certificates.X509Certificate2 SelfSignedCertificate()
+    {
+        using var key = System.Security.Cryptography.ECDsa.Create(System.Security.Cryptography.ECCurve.NamedCurves.nistP256);
+        var request = new System.Security.Cryptography.X509Certificates.CertificateRequest("CN=embedded-apiserver", key, System.Security.Cryptography.HashAlgorithmName.SHA256);
+        var names = new System.Security.Cryptography.X509Certificates.SubjectAlternativeNameBuilder();
+        names.AddIpAddress(System.Net.IPAddress.Loopback);
+        names.AddDnsName("localhost");
+        request.CertificateExtensions.Add(names.Build());
+        request.CertificateExtensions.Add(new System.Security.Cryptography.X509Certificates.X509BasicConstraintsExtension(true, false, 0, true));
+        using var certificate = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddYears(1));
+        // Kestrel needs the key in a form it can use on Linux: round-trip through PKCS#12.
+        return System.Security.Cryptography.X509Certificates.X509CertificateLoader.LoadPkcs12(certificate.Export(System.Security.Cryptography.X509Certificates.X509ContentType.Pkcs12), null);
+    }
+
     public async Task StartAsync(CancellationToken cancellationToken = default)
     {
         await _gate.WaitAsync(cancellationToken);
@@ -47,13 +66,22 @@ public sealed class EmbeddedApiServer : IAsyncDisposable
         {
             if (_app is not null) return;
             var url = _boundUri?.ToString() ?? _cluster.Options.ApiUrl;
+            // kubectl sends bearer tokens only over TLS: with token authentication the API server serves HTTPS
+            // with a certificate of its own, which the kubeconfig carries as its certificate authority.
+            if (_cluster.Access.Enabled)
+            {
+                _certificate ??= SelfSignedCertificate();
+                url = url.Replace("http://", "https://", StringComparison.OrdinalIgnoreCase);
+            }
             var builder = WebApplication.CreateSlimBuilder();
             builder.Logging.ClearProviders();
             builder.WebHost.UseUrls(url);
+            if (_certificate is not null) builder.WebHost.UseKestrelHttpsConfiguration();
             builder.WebHost.ConfigureKestrel(k =>
             {
                 k.Limits.MaxRequestBodySize = 3 * 1024 * 1024; // etcd's request limit
                 k.AddServerHeader = false;
+                if (_certificate is not null) k.ConfigureHttpsDefaults(h => h.ServerCertificate = _certificate);
             });
             var app = builder.Build();
             app.Run(_handler.HandleAsync);

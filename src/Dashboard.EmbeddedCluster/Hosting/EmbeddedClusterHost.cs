@@ -29,7 +29,7 @@ public sealed class EmbeddedClusterHost : IAsyncDisposable
         Cluster.Start();
         await Server.StartAsync(cancellationToken);
         DataPlane?.Start();
-        KubeconfigPath = Kubeconfig.Write(Cluster.Options.ResolveKubeconfigPath(), Server.ApiUri);
+        KubeconfigPath = Kubeconfig.Write(Cluster.Options.ResolveKubeconfigPath(), Server.ApiUri, Server.CertificatePem);
         _logger.LogInformation("Embedded Kubernetes-compatible cluster serving at {Url} (state: {State})",
             Server.ApiUri, string.IsNullOrEmpty(Cluster.Options.DataPath) ? "in memory" : Cluster.Options.DataPath);
         _logger.LogInformation("Try it: kubectl --kubeconfig {Kubeconfig} get pods -A", KubeconfigPath);

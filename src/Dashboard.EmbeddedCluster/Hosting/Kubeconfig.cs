@@ -5,13 +5,14 @@ public static class Kubeconfig
 {
     public const string ContextName = "embedded";
 
-    public static string Render(Uri server) => $$"""
+    /// <param name="certificateAuthority">PEM of the API server's certificate when it serves HTTPS.</param>
+    public static string Render(Uri server, string? certificateAuthority = null) => $$"""
         apiVersion: v1
         kind: Config
         clusters:
         - name: {{ContextName}}
           cluster:
-            server: {{server.ToString().TrimEnd('/')}}
+            server: {{server.ToString().TrimEnd('/')}}{{(certificateAuthority is null ? "" : $"\n    certificate-authority-data: {Convert.ToBase64String(System.Text.Encoding.ASCII.GetBytes(certificateAuthority))}")}}
         users:
         - name: {{ContextName}}-admin
           user:
@@ -27,14 +28,14 @@ public static class Kubeconfig
 
         """;
 
-    public static string Write(string path, Uri server)
+    public static string Write(string path, Uri server, string? certificateAuthority = null)
     {
         var full = Path.GetFullPath(path);
         var home = Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
         if (!string.IsNullOrEmpty(home) && full == Path.GetFullPath(Path.Combine(home, ".kube", "config")))
             throw new InvalidOperationException("The embedded cluster never writes ~/.kube/config; choose another EmbeddedCluster__KubeconfigPath.");
         Directory.CreateDirectory(Path.GetDirectoryName(full)!);
-        File.WriteAllText(full, Render(server));
+        File.WriteAllText(full, Render(server, certificateAuthority));
         return full;
     }
 }

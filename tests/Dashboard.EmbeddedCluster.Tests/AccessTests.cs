@@ -1,0 +1,185 @@
+using System.Net;
+using k8s;
+using k8s.Autorest;
+using k8s.Models;
+
+namespace Dashboard.EmbeddedCluster.Tests;
+
+/// <summary>Bearer tokens, RBAC, access reviews and impersonation, as kube-apiserver does them.</summary>
+public class AccessTests
+{
+    public const string Rbac = """
+        apiVersion: rbac.authorization.k8s.io/v1
+        kind: ClusterRole
+        metadata: {name: rollout-viewer}
+        rules:
+        - apiGroups: [""]
+          resources: [pods, events, namespaces, services, endpoints]
+          verbs: [get, list, watch]
+        - apiGroups: [apps]
+          resources: [deployments, replicasets]
+          verbs: [get, list, watch]
+        ---
+        apiVersion: rbac.authorization.k8s.io/v1
+        kind: Role
+        metadata: {name: rollout-operator, namespace: default}
+        rules:
+        - apiGroups: [apps]
+          resources: [deployments, deployments/scale]
+          verbs: [patch, update]
+        - apiGroups: [""]
+          resources: [events]
+          verbs: [create]
+        ---
+        apiVersion: rbac.authorization.k8s.io/v1
+        kind: ClusterRoleBinding
+        metadata: {name: everyone-views}
+        roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: rollout-viewer}
+        subjects:
+        - {kind: Group, name: "system:authenticated", apiGroup: rbac.authorization.k8s.io}
+        ---
+        apiVersion: rbac.authorization.k8s.io/v1
+        kind: RoleBinding
+        metadata: {name: operators-operate, namespace: default}
+        roleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: rollout-operator}
+        subjects:
+        - {kind: Group, name: operators, apiGroup: rbac.authorization.k8s.io}
+        ---
+        apiVersion: rbac.authorization.k8s.io/v1
+        kind: ClusterRole
+        metadata: {name: impersonate-people}
+        rules:
+        - apiGroups: [""]
+          resources: [users, groups]
+          verbs: [impersonate]
+        ---
+        apiVersion: rbac.authorization.k8s.io/v1
+        kind: ClusterRoleBinding
+        metadata: {name: dashboard-impersonates}
+        roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: impersonate-people}
+        subjects:
+        - {kind: User, name: rollout-dashboard, apiGroup: rbac.authorization.k8s.io}
+        """;
+
+    public static string WriteTokenFile(string dir)
+    {
+        Directory.CreateDirectory(dir);
+        var path = Path.Combine(dir, "tokens.csv");
+        File.WriteAllText(path, """
+            viewer-token,vera,u1
+            operator-token,otto,u2,"operators"
+            dashboard-token,rollout-dashboard,u3
+            """);
+        return path;
+    }
+
+    static async Task<TestCluster> StartAsync()
+    {
+        var cluster = await TestCluster.StartAsync(tokenAuthFile: WriteTokenFile(Path.Combine(Path.GetTempPath(), "access-tests", Guid.NewGuid().ToString("N"))));
+        var file = Path.Combine(Path.GetTempPath(), $"rbac-{Guid.NewGuid():N}.yaml");
+        await File.WriteAllTextAsync(file, Rbac);
+        var applied = await cluster.KubectlAsync("apply", "-f", file);
+        Assert.True(applied.ExitCode == 0, applied.Output);
+        return cluster;
+    }
+
+    /// <summary>Adds impersonation headers, as kubectl's --as and --as-group do.</summary>
+    sealed class Impersonating(string user, string[] groups) : DelegatingHandler
+    {
+        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            request.Headers.Add("Impersonate-User", user);
+            foreach (var g in groups) request.Headers.Add("Impersonate-Group", g);
+            return base.SendAsync(request, cancellationToken);
+        }
+    }
+
+    static Kubernetes ClientAs(TestCluster cluster, string? token, string? impersonate = null, params string[] groups)
+    {
+        // The kubeconfig's server and certificate authority, with the given person's token instead of the admin's.
+        var config = KubernetesClientConfiguration.BuildConfigFromConfigFile(cluster.Kubeconfig);
+        config.AccessToken = token;
+        return impersonate is null ? new Kubernetes(config) : new Kubernetes(config, new Impersonating(impersonate, groups));
+    }
+
+    [Fact]
+    public async Task Requests_without_a_known_token_are_refused()
+    {
+        await using var cluster = await StartAsync();
+        using var anonymous = ClientAs(cluster, null);
+        using var stranger = ClientAs(cluster, "made-up");
+
+        var e1 = await Assert.ThrowsAsync<HttpOperationException>(() => anonymous.CoreV1.ListNamespacedPodAsync("default"));
+        var e2 = await Assert.ThrowsAsync<HttpOperationException>(() => stranger.CoreV1.ListNamespacedPodAsync("default"));
+        Assert.Equal(HttpStatusCode.Unauthorized, e1.Response.StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, e2.Response.StatusCode);
+    }
+
+    [Fact]
+    public async Task A_viewer_sees_but_cannot_act_and_kubectl_says_why()
+    {
+        await using var cluster = await StartAsync();
+
+        var pods = await cluster.KubectlAsync("--token=viewer-token", "get", "pods");
+        Assert.True(pods.ExitCode == 0, pods.Output);
+        var set = await cluster.KubectlAsync("--token=viewer-token", "set", "image", "deployment/flask-app", "flask-app=docker.io/library/flask-app:2.0");
+        Assert.NotEqual(0, set.ExitCode);
+        Assert.Contains("User \"vera\" cannot patch resource \"deployments\" in API group \"apps\" in the namespace \"default\"", set.Output);
+
+        var elsewhere = await cluster.KubectlAsync("--token=operator-token", "scale", "deployment/cloud-communal-service", "-n", "cloud", "--replicas=2");
+        Assert.Contains("User \"otto\" cannot patch resource \"deployments/scale\" in API group \"apps\" in the namespace \"cloud\"", elsewhere.Output);
+        var operate = await cluster.KubectlAsync("--token=operator-token", "set", "image", "deployment/flask-app", "flask-app=docker.io/library/flask-app:2.0");
+        Assert.True(operate.ExitCode == 0, operate.Output);
+    }
+
+    [Fact]
+    public async Task Impersonation_carries_the_persons_groups_and_needs_the_impersonate_right()
+    {
+        await using var cluster = await StartAsync();
+        var patch = new V1Patch("""{"spec":{"replicas":4}}""", V1Patch.PatchType.MergePatch);
+
+        using var asAliceOperator = ClientAs(cluster, "dashboard-token", "alice", "operators");
+        var scaled = await asAliceOperator.AppsV1.PatchNamespacedDeploymentAsync(patch, "flask-app", "default");
+        Assert.Equal(4, scaled.Spec.Replicas);
+        var review = await asAliceOperator.AuthenticationV1.CreateSelfSubjectReviewAsync(new V1SelfSubjectReview());
+        Assert.Equal("alice", review.Status.UserInfo.Username);
+        Assert.Contains("operators", review.Status.UserInfo.Groups);
+
+        using var asAliceAlone = ClientAs(cluster, "dashboard-token", "alice");
+        var forbidden = await Assert.ThrowsAsync<HttpOperationException>(() => asAliceAlone.AppsV1.PatchNamespacedDeploymentAsync(patch, "flask-app", "default"));
+        Assert.Equal(HttpStatusCode.Forbidden, forbidden.Response.StatusCode);
+        Assert.Contains("cannot patch resource", forbidden.Response.Content);
+        Assert.Contains("alice", forbidden.Response.Content);
+
+        using var viewerPretending = ClientAs(cluster, "viewer-token", "otto", "operators");
+        var refused = await Assert.ThrowsAsync<HttpOperationException>(() => viewerPretending.AppsV1.ListNamespacedDeploymentAsync("default"));
+        Assert.Equal(HttpStatusCode.Forbidden, refused.Response.StatusCode);
+        Assert.Contains("cannot impersonate resource", refused.Response.Content);
+    }
+
+    [Fact]
+    public async Task Access_reviews_answer_for_the_caller_and_token_reviews_for_a_token()
+    {
+        await using var cluster = await StartAsync();
+        using var viewer = ClientAs(cluster, "viewer-token");
+        using var admin = ClientAs(cluster, "embedded-admin");
+
+        async Task<bool> CanAsync(Kubernetes client, string verb, string resource, string? subresource = null) =>
+            (await client.AuthorizationV1.CreateSelfSubjectAccessReviewAsync(new V1SelfSubjectAccessReview
+            {
+                Spec = new V1SelfSubjectAccessReviewSpec { ResourceAttributes = new V1ResourceAttributes { Verb = verb, Group = "apps", Resource = resource, Subresource = subresource, NamespaceProperty = "default" } },
+            })).Status.Allowed;
+
+        Assert.True(await CanAsync(viewer, "list", "deployments"));
+        Assert.False(await CanAsync(viewer, "patch", "deployments"));
+        Assert.False(await CanAsync(viewer, "update", "deployments", "scale"));
+        Assert.True(await CanAsync(admin, "patch", "deployments"));
+
+        var review = await admin.AuthenticationV1.CreateTokenReviewAsync(new V1TokenReview { Spec = new V1TokenReviewSpec { Token = "operator-token" } });
+        Assert.True(review.Status.Authenticated);
+        Assert.Equal("otto", review.Status.User.Username);
+        Assert.Contains("operators", review.Status.User.Groups);
+        var forbidden = await Assert.ThrowsAsync<HttpOperationException>(() => viewer.AuthenticationV1.CreateTokenReviewAsync(new V1TokenReview { Spec = new V1TokenReviewSpec { Token = "operator-token" } }));
+        Assert.Equal(HttpStatusCode.Forbidden, forbidden.Response.StatusCode);
+    }
+}
