@@ -1,6 +1,7 @@
 using Dashboard.EmbeddedCluster;
 using Dashboard.Web.Cluster;
 using Dashboard.Web.Components;
+using Dashboard.Web.Security;
 using MudBlazor.Services;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -14,15 +15,20 @@ builder.Services.AddSingleton<ClusterConnection>();
 builder.Services.AddHostedService(sp => sp.GetRequiredService<ClusterConnection>());
 builder.Services.AddClusterServices();
 builder.Services.AddHealthChecks().AddCheck<ClusterHealthCheck>("cluster");
+builder.AddDashboardSecurity(ClusterConnection.ResolveFromEnvironment(builder.Configuration.GetSection(ClusterOptions.Section).Get<ClusterOptions>() ?? new ClusterOptions()));
 
 var app = builder.Build();
 
 if (!app.Environment.IsDevelopment()) app.UseExceptionHandler("/error", createScopeForErrors: true);
-app.UseAntiforgery();
-app.MapStaticAssets();
+// The app's own files (styles, icons) are public: the sign-in page needs them before anyone signs in.
 if (RepositoryWebRoot.Find(app.Environment.ContentRootPath) is { } webRoot)
     app.UseStaticFiles(new StaticFileOptions { FileProvider = new Microsoft.Extensions.FileProviders.PhysicalFileProvider(webRoot) });
-app.MapHealthChecks("/healthz");
+else app.UseStaticFiles();
+app.UseDashboardSecurity();
+app.UseAntiforgery();
+app.MapStaticAssets();
+app.MapHealthChecks("/healthz").AllowAnonymous();
+app.MapSignIn();
 app.MapHub<Dashboard.Web.Hubs.PodsHub>(Dashboard.Web.Hubs.PodsHub.Path);
 app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
 

@@ -86,9 +86,14 @@ public class ClusterConnectionTests
         {
             b.UseSetting("Cluster:Mode", "KubeConfig");
             b.UseSetting("Cluster:KubeconfigPath", kubeconfig);
+            b.UseSetting("Auth:Mode", "Token");
         });
         using var http = factory.CreateClient();
         using var scope = factory.Services.CreateScope();
+        // These clusters do not check tokens; signed in, the session acts with the person's token on whichever context it picks.
+        ((Microsoft.AspNetCore.Components.Authorization.IHostEnvironmentAuthenticationStateProvider)scope.ServiceProvider.GetRequiredService<Microsoft.AspNetCore.Components.Authorization.AuthenticationStateProvider>())
+            .SetAuthenticationState(Task.FromResult(new Microsoft.AspNetCore.Components.Authorization.AuthenticationState(new System.Security.Claims.ClaimsPrincipal(
+                new System.Security.Claims.ClaimsIdentity([new System.Security.Claims.Claim(System.Security.Claims.ClaimTypes.Name, "pat"), new System.Security.Claims.Claim(Dashboard.Web.Security.PersonClaims.Token, "any")], "test")))));
         var client = scope.ServiceProvider.GetRequiredService<IDashboardClient>();
 
         Assert.Equal(["prod", "staging"], client.Contexts);

@@ -136,6 +136,17 @@ public sealed class FakeDashboardClient(IReadOnlyList<DeploymentView> deployment
         return Task.FromResult(new ProbeStart(OperationOutcome.Succeeded, "Stopped"));
     }
 
+    /// <summary>Why the person may not act, or null (the default: they may).</summary>
+    public string? Forbidden { get; set; }
+    public HashSet<string>? HiddenNamespaces { get; set; }
+
+    public Task<string> WhoAsync() => Task.FromResult("tester");
+
+    public Task<string?> WhyNotAsync(string verb, string ns, string resource = "deployments", string group = "apps", CancellationToken cancellationToken = default) => Task.FromResult(Forbidden);
+
+    public Task<IReadOnlySet<string>> VisibleNamespacesAsync(IEnumerable<string> namespaces, CancellationToken cancellationToken = default) =>
+        Task.FromResult<IReadOnlySet<string>>(namespaces.Where(ns => HiddenNamespaces?.Contains(ns) != true).ToHashSet());
+
     public SafetyReport Safety { get; set; } = new(OperationOutcome.Succeeded, "No known risks to a zero-downtime rollout.", []);
 
     public Task<SafetyReport> CheckSafetyAsync(string ns, string name, CancellationToken cancellationToken = default) => Task.FromResult(Safety);

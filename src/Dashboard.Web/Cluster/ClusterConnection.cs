@@ -53,9 +53,15 @@ public sealed class ClusterConnection(IOptions<ClusterOptions> options, IOptions
         var explicitMode => explicitMode,
     };
 
-    string? ExistingKubeconfig()
+    string? ExistingKubeconfig() => ExistingKubeconfig(options.Value);
+
+    /// <summary>The mode Auto would choose, before anything starts (the sign-in requirements depend on it).</summary>
+    public static ClusterMode ResolveFromEnvironment(ClusterOptions options) =>
+        Resolve(options, KubernetesClientConfiguration.IsInCluster, () => ExistingKubeconfig(options));
+
+    static string? ExistingKubeconfig(ClusterOptions options)
     {
-        var configured = options.Value.KubeconfigPath ?? Environment.GetEnvironmentVariable("KUBECONFIG")?.Split(Path.PathSeparator).FirstOrDefault(File.Exists);
+        var configured = options.KubeconfigPath ?? Environment.GetEnvironmentVariable("KUBECONFIG")?.Split(Path.PathSeparator).FirstOrDefault(File.Exists);
         if (!string.IsNullOrEmpty(configured) && File.Exists(configured)) return configured;
         var home = Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".kube", "config");
         return File.Exists(home) ? home : null;

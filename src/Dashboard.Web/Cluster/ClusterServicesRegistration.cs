@@ -48,7 +48,6 @@ public static class ClusterServicesRegistration
         services.AddSingleton(sp => new Dashboard.ClusterServices.Timeline.RolloutTimelines(sp.GetRequiredService<ClusterCache>(), sp.GetRequiredService<TimeProvider>()));
         services.AddHostedService<RolloutTimelinesHost>();
         services.AddSingleton<ClusterContexts>();
-        services.AddScoped<Dashboard.Web.Model.OperatorIdentity>();
         services.AddScoped<Dashboard.Web.Model.IDashboardClient, Dashboard.Web.Model.DashboardClient>();
         return services;
     }

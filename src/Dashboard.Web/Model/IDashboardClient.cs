@@ -4,7 +4,13 @@ using Dashboard.ClusterServices.Operations;
 using Dashboard.ClusterServices.Probing;
 using Dashboard.ClusterServices.Safety;
 using Dashboard.ClusterServices.Timeline;
+using System.Collections.Concurrent;
+using System.Security.Claims;
 using Dashboard.Web.Cluster;
+using Dashboard.Web.Security;
+using k8s;
+using k8s.Models;
+using Microsoft.AspNetCore.Components.Authorization;
 
 namespace Dashboard.Web.Model;
 
@@ -66,26 +72,95 @@ public interface IDashboardClient
     Task<ProbeStart> StartProbeAsync(string ns, string deployment, CancellationToken cancellationToken = default);
     Task<ProbeStart> StopProbeAsync(string ns, string deployment);
 
+    /// <summary>The signed-in person ("dashboard-user" without sign-in).</summary>
+    Task<string> WhoAsync();
+
+    /// <summary>Null when the person may <paramref name="verb"/> deployments in <paramref name="ns"/>, else why not (from a SelfSubjectAccessReview, cached briefly).</summary>
+    Task<string?> WhyNotAsync(string verb, string ns, string resource = "deployments", string group = "apps", CancellationToken cancellationToken = default);
+
+    /// <summary>The namespaces among <paramref name="namespaces"/> whose deployments the person may list: the shared caches hold more than a person may see.</summary>
+    Task<IReadOnlySet<string>> VisibleNamespacesAsync(IEnumerable<string> namespaces, CancellationToken cancellationToken = default);
+
     /// <summary>What rolling back to <paramref name="revision"/> would change, as a line diff of the pod template.</summary>
     Task<OperationResult> DiffAsync(string ns, string name, long revision, CancellationToken cancellationToken = default);
-}
-
-/// <summary>Who acts, for the audit trail. Sign-in replaces the default with the person's identity.</summary>
-public sealed class OperatorIdentity
-{
-    public string Name { get; set; } = "dashboard-user";
 }
 
 /// <summary>
 /// One browser session's view of the service layer: the context it picked, and operations acting as
 /// the person signed in. Scoped per circuit; the caches behind it are shared by everyone.
 /// </summary>
-public sealed class DashboardClient(ClusterContexts clusters, OperatorIdentity identity) : IDashboardClient
+public sealed class DashboardClient(ClusterContexts clusters, PersonClients people, AuthenticationStateProvider authentication) : IDashboardClient
 {
+    static readonly TimeSpan PermissionTtl = TimeSpan.FromSeconds(30);
+
     ClusterScope _scope = clusters.Get(null);
+    readonly ConcurrentDictionary<string, (DateTimeOffset At, bool Allowed)> _permissions = new(StringComparer.Ordinal);
 
     ClusterCache Cache => _scope.Cache;
-    RolloutOperations Operations => _scope.Operations;
+
+    async Task<Person?> PersonAsync()
+    {
+        ClaimsPrincipal user;
+        try { user = (await authentication.GetAuthenticationStateAsync()).User; }
+        catch (InvalidOperationException) { user = new ClaimsPrincipal(new ClaimsIdentity()); } // outside a circuit: nobody signed in
+        var person = people.For(user, _scope.Context);
+        // Without sign-in the session acts as the dashboard on whichever context it picked.
+        return people.Mode == AuthMode.None ? person! with { Operations = _scope.Operations } : person;
+    }
+
+    static readonly OperationResult SignInFirst = new(OperationOutcome.Refused, "Sign in to change anything: actions run with your own Kubernetes identity.");
+
+    async Task<OperationResult> ActAsync(Func<string, RolloutOperations, Task<OperationResult>> action)
+    {
+        var person = await PersonAsync();
+        return person is null ? SignInFirst : await action(person.Name, person.Operations);
+    }
+
+    public async Task<string> WhoAsync() => (await PersonAsync())?.Name ?? "nobody";
+
+    public async Task<string?> WhyNotAsync(string verb, string ns, string resource = "deployments", string group = "apps", CancellationToken cancellationToken = default)
+    {
+        var person = await PersonAsync();
+        if (person is null) return SignInFirst.Message;
+        return await AllowedAsync(person, verb, group, resource, ns, cancellationToken)
+            ? null
+            : $"{person.Name} may not {verb} {resource} in namespace {ns} (the cluster's RBAC decides; ask for a RoleBinding).";
+    }
+
+    async Task<bool> AllowedAsync(Person person, string verb, string group, string resource, string ns, CancellationToken cancellationToken)
+    {
+        if (people.Mode == AuthMode.None) return true;
+        var key = $"{person.Name}|{verb}|{group}|{resource}|{ns}";
+        if (_permissions.TryGetValue(key, out var known) && DateTimeOffset.UtcNow - known.At < PermissionTtl) return known.Allowed;
+        bool allowed;
+        try
+        {
+            var review = await person.Clients.Read.AuthorizationV1.CreateSelfSubjectAccessReviewAsync(new V1SelfSubjectAccessReview
+            {
+                Spec = new V1SelfSubjectAccessReviewSpec { ResourceAttributes = new V1ResourceAttributes { Verb = verb, Group = group, Resource = resource, NamespaceProperty = ns } },
+            }, cancellationToken: cancellationToken);
+            allowed = review.Status.Allowed;
+        }
+        catch (Exception e) when (e is k8s.Autorest.HttpOperationException or HttpRequestException)
+        {
+            // Unknown is not allowed: the button stays disabled, and the cluster would refuse anyway.
+            return false;
+        }
+        _permissions[key] = (DateTimeOffset.UtcNow, allowed);
+        return allowed;
+    }
+
+    public async Task<IReadOnlySet<string>> VisibleNamespacesAsync(IEnumerable<string> namespaces, CancellationToken cancellationToken = default)
+    {
+        var all = namespaces.Distinct(StringComparer.Ordinal).ToList();
+        if (people.Mode == AuthMode.None) return all.ToHashSet(StringComparer.Ordinal);
+        var person = await PersonAsync();
+        var visible = new HashSet<string>(StringComparer.Ordinal);
+        if (person is null) return visible;
+        foreach (var ns in all)
+            if (await AllowedAsync(person, "list", "apps", "deployments", ns, cancellationToken)) visible.Add(ns);
+        return visible;
+    }
 
     public IReadOnlyList<string> Contexts => clusters.Names;
 
@@ -137,25 +212,25 @@ public sealed class DashboardClient(ClusterContexts clusters, OperatorIdentity i
     }
 
     public Task<OperationResult> SetImageAsync(string ns, string name, string? container, string image, string? changeCause, CancellationToken cancellationToken = default) =>
-        Operations.SetImageAsync(ns, name, container, image, changeCause, identity.Name, cancellationToken: cancellationToken);
+        ActAsync((actor, operations) => operations.SetImageAsync(ns, name, container, image, changeCause, actor, cancellationToken: cancellationToken));
 
     public Task<OperationResult> PauseAsync(string ns, string name, CancellationToken cancellationToken = default) =>
-        Operations.PauseAsync(ns, name, identity.Name, cancellationToken);
+        ActAsync((actor, operations) => operations.PauseAsync(ns, name, actor, cancellationToken));
 
     public Task<OperationResult> ResumeAsync(string ns, string name, CancellationToken cancellationToken = default) =>
-        Operations.ResumeAsync(ns, name, identity.Name, cancellationToken);
+        ActAsync((actor, operations) => operations.ResumeAsync(ns, name, actor, cancellationToken));
 
     public Task<OperationResult> RestartAsync(string ns, string name, CancellationToken cancellationToken = default) =>
-        Operations.RestartAsync(ns, name, identity.Name, cancellationToken);
+        ActAsync((actor, operations) => operations.RestartAsync(ns, name, actor, cancellationToken));
 
     public Task<OperationResult> ScaleAsync(string ns, string name, int replicas, CancellationToken cancellationToken = default) =>
-        Operations.ScaleAsync(ns, name, replicas, identity.Name, cancellationToken);
+        ActAsync((actor, operations) => operations.ScaleAsync(ns, name, replicas, actor, cancellationToken));
 
     public Task<OperationResult> RollbackAsync(string ns, string name, long toRevision, CancellationToken cancellationToken = default) =>
-        Operations.RollbackAsync(ns, name, toRevision, identity.Name, cancellationToken: cancellationToken);
+        ActAsync((actor, operations) => operations.RollbackAsync(ns, name, toRevision, actor, cancellationToken: cancellationToken));
 
     public Task<OperationResult> DiffAsync(string ns, string name, long revision, CancellationToken cancellationToken = default) =>
-        Operations.DiffAsync(ns, name, revision, cancellationToken);
+        ActAsync((_, operations) => operations.DiffAsync(ns, name, revision, cancellationToken));
 
     public IReadOnlyList<RolloutTimeline> TimelinesOf(string ns, string deployment) => _scope.Timelines.For(ns, deployment);
 

@@ -29,6 +29,8 @@ public sealed partial class DeploymentPage
     ProbeSnapshot? _probe;
     IReadOnlyList<RolloutTimeline> _timelines = [];
     bool _probeBusy;
+    /// <summary>Why this person may not change the Deployment, or null when they may.</summary>
+    string? _forbidden;
     long _safetyGeneration = -1;
 
     [Parameter] public required string Namespace { get; set; }
@@ -73,6 +75,12 @@ public sealed partial class DeploymentPage
         catch (Exception e) when (e is not OperationCanceledException)
         {
             _error = $"The cluster could not be read: {e.Message}";
+            return;
+        }
+        _forbidden = await Client.WhyNotAsync("patch", Namespace, cancellationToken: Stopping);
+        if (!(await Client.VisibleNamespacesAsync([Namespace], Stopping)).Contains(Namespace))
+        {
+            _invalid = $"You may not see deployments in namespace \"{Namespace}\".";
             return;
         }
         _loaded = true;

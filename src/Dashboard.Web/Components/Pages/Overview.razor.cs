@@ -20,8 +20,12 @@ public sealed partial class Overview
 
     [SupplyParameterFromQuery(Name = "ns")] public string? NamespaceQuery { get; set; }
 
+    /// <summary>Namespaces this person may list deployments in: the shared cache holds every namespace.</summary>
+    IReadOnlySet<string>? _visible;
+    bool _checkingVisibility;
+
     IReadOnlyList<DeploymentRow> Rows => DeploymentRow.Build(
-        _deployments.Items.Where(d => _namespace == AllNamespaces || d.Namespace == _namespace),
+        _deployments.Items.Where(d => _visible?.Contains(d.Namespace) == true && (_namespace == AllNamespaces || d.Namespace == _namespace)),
         _namespace == AllNamespaces ? _pods.Items : _pods.Items.Where(p => p.Namespace == _namespace),
         _search);
 
@@ -55,7 +59,38 @@ public sealed partial class Overview
         _loaded = true;
     }
 
-    void RefreshNamespaces() => _namespaces = _deployments.Items.Select(d => d.Namespace).Distinct().Order(StringComparer.Ordinal).ToList();
+    void RefreshNamespaces()
+    {
+        var all = _deployments.Items.Select(d => d.Namespace).Distinct().Order(StringComparer.Ordinal).ToList();
+        _namespaces = _visible is null ? [] : all.Where(_visible.Contains).ToList();
+        if (_visible is null || all.Any(ns => !_visible.Contains(ns) && !_hidden.Contains(ns))) _ = CheckVisibilityAsync(all);
+    }
+
+    readonly HashSet<string> _hidden = new(StringComparer.Ordinal);
+
+    async Task CheckVisibilityAsync(IReadOnlyList<string> namespaces)
+    {
+        if (_checkingVisibility) return;
+        _checkingVisibility = true;
+        try
+        {
+            var visible = await Client.VisibleNamespacesAsync(namespaces, Stopping);
+            await InvokeAsync(() =>
+            {
+                _visible = visible;
+                foreach (var ns in namespaces.Where(ns => !visible.Contains(ns))) _hidden.Add(ns);
+                _namespaces = namespaces.Where(visible.Contains).ToList();
+                StateHasChanged();
+            });
+        }
+        catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException)
+        {
+        }
+        finally
+        {
+            _checkingVisibility = false;
+        }
+    }
 
     Task OnNamespaceChanged(string value)
     {

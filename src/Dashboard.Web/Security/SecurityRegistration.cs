@@ -1,0 +1,276 @@
+using System.Net;
+using System.Security.Claims;
+using System.Text.Encodings.Web;
+using Dashboard.Web.Cluster;
+using k8s;
+using k8s.Autorest;
+using k8s.Models;
+using Microsoft.AspNetCore.Antiforgery;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.Cookies;
+using Microsoft.AspNetCore.Authentication.OpenIdConnect;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Components.Authorization;
+using Microsoft.AspNetCore.Components.Server;
+using Microsoft.Extensions.Options;
+using Microsoft.IdentityModel.Protocols.OpenIdConnect;
+
+namespace Dashboard.Web.Security;
+
+/// <summary>
+/// Safe by default: exposed Kubernetes dashboards are a known way in (the Tesla cryptojacking case,
+/// CVE-2018-18264's "skip login"). Without sign-in the dashboard runs only on the embedded cluster on
+/// loopback; anywhere else it refuses to start and says what to set.
+/// </summary>
+public static class SecurityRegistration
+{
+    public static AuthMode Validate(AuthOptions auth, ClusterMode resolvedCluster, IEnumerable<string> urls)
+    {
+        var mode = auth.Mode ?? AuthMode.None;
+        if (mode == AuthMode.None)
+        {
+            var loopbackOnly = urls.All(IsLoopback);
+            if (resolvedCluster != ClusterMode.Embedded || !loopbackOnly)
+                throw new InvalidOperationException(
+                    $"Refusing to start without sign-in: the dashboard {(resolvedCluster == ClusterMode.Embedded ? "listens beyond loopback" : $"talks to a real cluster ({resolvedCluster})")}. " +
+                    "Set Auth__Mode=Token (people sign in with a Kubernetes bearer token and act with it), or Auth__Mode=Oidc with " +
+                    "Auth__Oidc__Authority, Auth__Oidc__ClientId and Auth__Oidc__ClientSecret (people act through impersonation). " +
+                    "Auth__Mode=None is accepted only for the embedded cluster on loopback.");
+        }
+        if (mode == AuthMode.Oidc && (string.IsNullOrEmpty(auth.Oidc.Authority) || string.IsNullOrEmpty(auth.Oidc.ClientId)))
+            throw new InvalidOperationException("Auth__Mode=Oidc needs Auth__Oidc__Authority and Auth__Oidc__ClientId (and Auth__Oidc__ClientSecret for a confidential client).");
+        return mode;
+    }
+
+    static bool IsLoopback(string url)
+    {
+        if (!Uri.TryCreate(url.Replace("*", "0.0.0.0", StringComparison.Ordinal).Replace("+", "0.0.0.0", StringComparison.Ordinal), UriKind.Absolute, out var uri)) return false;
+        return uri.Host == "localhost" || IPAddress.TryParse(uri.Host.Trim('[', ']'), out var ip) && IPAddress.IsLoopback(ip);
+    }
+
+    public static WebApplicationBuilder AddDashboardSecurity(this WebApplicationBuilder builder, ClusterMode resolvedCluster)
+    {
+        var auth = builder.Configuration.GetSection(AuthOptions.Section).Get<AuthOptions>() ?? new AuthOptions();
+        var urls = (builder.Configuration["urls"] ?? builder.Configuration["ASPNETCORE_URLS"] ?? "http://localhost:5000").Split(';', StringSplitOptions.RemoveEmptyEntries);
+        var mode = Validate(auth, resolvedCluster, urls);
+        auth.Mode = mode;
+        builder.Services.Configure<AuthOptions>(builder.Configuration.GetSection(AuthOptions.Section));
+        builder.Services.PostConfigure<AuthOptions>(o => o.Mode = mode);
+        builder.Services.AddSingleton<PersonClients>();
+        builder.Services.AddCascadingAuthenticationState();
+
+        if (mode == AuthMode.None)
+        {
+            builder.Services.AddAuthorization();
+            builder.Services.AddScoped<AuthenticationStateProvider, AnonymousOperator>();
+            return builder;
+        }
+
+        var authentication = builder.Services.AddAuthentication(o =>
+        {
+            o.DefaultScheme = CookieAuthenticationDefaults.AuthenticationScheme;
+            o.DefaultChallengeScheme = mode == AuthMode.Oidc ? OpenIdConnectDefaults.AuthenticationScheme : CookieAuthenticationDefaults.AuthenticationScheme;
+        });
+        authentication.AddCookie(o =>
+        {
+            o.LoginPath = "/signin";
+            o.Cookie.Name = "rollout-dashboard";
+            o.Cookie.HttpOnly = true;
+            o.Cookie.SameSite = SameSiteMode.Strict;
+            o.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
+            o.ExpireTimeSpan = TimeSpan.FromHours(12);
+            o.SlidingExpiration = true;
+            o.Events.OnRedirectToLogin = context =>
+            {
+                // Machines (the hub, Blazor's negotiation) get 401, people the sign-in page.
+                if (IsMachinePath(context.Request.Path)) context.Response.StatusCode = StatusCodes.Status401Unauthorized;
+                else context.Response.Redirect(context.RedirectUri);
+                return Task.CompletedTask;
+            };
+        });
+        if (mode == AuthMode.Oidc)
+        {
+            authentication.AddOpenIdConnect(o =>
+            {
+                o.Authority = auth.Oidc.Authority;
+                o.ClientId = auth.Oidc.ClientId;
+                o.ClientSecret = auth.Oidc.ClientSecret;
+                o.ResponseType = OpenIdConnectResponseType.Code;
+                o.UsePkce = true;
+                o.SaveTokens = false;
+                o.Scope.Clear();
+                foreach (var scope in new[] { "openid", "profile", "email", "groups" }) o.Scope.Add(scope);
+                o.TokenValidationParameters.NameClaimType = auth.Oidc.UsernameClaim;
+                o.MapInboundClaims = false;
+                if (auth.Oidc.AuthorizationEndpoint is { } authorize)
+                    o.Configuration = new OpenIdConnectConfiguration { AuthorizationEndpoint = authorize, TokenEndpoint = auth.Oidc.TokenEndpoint, Issuer = auth.Oidc.Authority };
+                o.Events.OnRedirectToIdentityProvider = context =>
+                {
+                    if (!IsMachinePath(context.Request.Path)) return Task.CompletedTask;
+                    context.Response.StatusCode = StatusCodes.Status401Unauthorized;
+                    context.HandleResponse();
+                    return Task.CompletedTask;
+                };
+                o.Events.OnTokenValidated = context =>
+                {
+                    // Only the configured groups travel into impersonation: the service account may impersonate no others.
+                    var identity = (ClaimsIdentity)context.Principal!.Identity!;
+                    foreach (var group in identity.FindAll(auth.Oidc.GroupsClaim).Select(c => c.Value).Where(g => auth.Oidc.Groups.Length == 0 || auth.Oidc.Groups.Contains(g)).ToList())
+                        identity.AddClaim(new Claim(PersonClaims.Group, group));
+                    return Task.CompletedTask;
+                };
+            });
+        }
+        builder.Services.AddAuthorization(o => o.FallbackPolicy = new AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build());
+        builder.Services.AddScoped<AuthenticationStateProvider, RevalidatingPersonState>();
+        return builder;
+    }
+
+    static bool IsMachinePath(PathString path) => path.StartsWithSegments("/hubs") || path.StartsWithSegments("/_blazor");
+
+    public static WebApplication UseDashboardSecurity(this WebApplication app)
+    {
+        app.Use(async (context, next) =>
+        {
+            var headers = context.Response.Headers;
+            headers.XContentTypeOptions = "nosniff";
+            headers.XFrameOptions = "DENY";
+            headers["Referrer-Policy"] = "no-referrer";
+            headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=()";
+            // MudBlazor positions popovers with inline styles; no inline or remote script is ever allowed.
+            headers.ContentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self' data:; connect-src 'self' ws: wss:; frame-ancestors 'none'; base-uri 'self'; form-action 'self'";
+            await next();
+        });
+        // Cross-site WebSocket hijacking: a page elsewhere must not open a circuit or a hub stream with the person's cookie.
+        app.Use(async (context, next) =>
+        {
+            if (IsMachinePath(context.Request.Path) && context.Request.Headers.Origin.ToString() is { Length: > 0 } origin && !SameOrigin(context, origin))
+            {
+                context.Response.StatusCode = StatusCodes.Status403Forbidden;
+                await context.Response.WriteAsync("Cross-origin request refused.");
+                return;
+            }
+            await next();
+        });
+        if ((app.Services.GetRequiredService<IOptions<AuthOptions>>().Value.Mode ?? AuthMode.None) != AuthMode.None)
+        {
+            app.UseAuthentication();
+            app.UseAuthorization();
+        }
+        return app;
+    }
+
+    static bool SameOrigin(HttpContext context, string origin)
+    {
+        var allowed = context.RequestServices.GetRequiredService<IOptions<AuthOptions>>().Value.AllowedOrigins;
+        if (allowed.Contains(origin, StringComparer.OrdinalIgnoreCase)) return true;
+        return Uri.TryCreate(origin, UriKind.Absolute, out var uri) && string.Equals(uri.Authority, context.Request.Host.Value, StringComparison.OrdinalIgnoreCase);
+    }
+
+    public static void MapSignIn(this WebApplication app)
+    {
+        var mode = app.Services.GetRequiredService<IOptions<AuthOptions>>().Value.Mode ?? AuthMode.None;
+        if (mode == AuthMode.None) return;
+        app.MapGet("/signin", (HttpContext context, IAntiforgery antiforgery, string? returnUrl) =>
+            Results.Content(SignInPage(antiforgery.GetAndStoreTokens(context), mode, returnUrl, null), "text/html; charset=utf-8")).AllowAnonymous();
+        app.MapPost("/signin", async (HttpContext context, IAntiforgery antiforgery, ClusterConnection connection) =>
+        {
+            var form = await context.Request.ReadFormAsync();
+            var returnUrl = LocalOnly(form["returnUrl"]);
+            if (mode == AuthMode.Oidc) return Results.Challenge(new AuthenticationProperties { RedirectUri = returnUrl }, [OpenIdConnectDefaults.AuthenticationScheme]);
+            var token = form["token"].ToString().Trim();
+            string? error = null;
+            if (token.Length == 0) error = "Paste a Kubernetes bearer token (for example from kubectl create token).";
+            else
+            {
+                try
+                {
+                    using var client = new Kubernetes(ClientConfiguration.For(await connection.ConfigurationAsync, token));
+                    var review = await client.AuthenticationV1.CreateSelfSubjectReviewAsync(new V1SelfSubjectReview());
+                    var user = review.Status.UserInfo;
+                    var identity = new ClaimsIdentity(CookieAuthenticationDefaults.AuthenticationScheme, ClaimTypes.Name, ClaimTypes.Role);
+                    identity.AddClaim(new Claim(ClaimTypes.Name, user.Username));
+                    foreach (var group in user.Groups ?? []) identity.AddClaim(new Claim(PersonClaims.Group, group));
+                    identity.AddClaim(new Claim(PersonClaims.Token, token));
+                    await context.SignInAsync(CookieAuthenticationDefaults.AuthenticationScheme, new ClaimsPrincipal(identity));
+                    return Results.LocalRedirect(returnUrl);
+                }
+                catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.Unauthorized)
+                {
+                    error = "The cluster did not accept that token.";
+                }
+                catch (Exception e) when (e is HttpOperationException or HttpRequestException)
+                {
+                    error = $"The cluster could not check the token: {e.Message}";
+                }
+            }
+            return Results.Content(SignInPage(antiforgery.GetAndStoreTokens(context), mode, returnUrl, error), "text/html; charset=utf-8", statusCode: 401);
+        }).AllowAnonymous();
+        app.MapPost("/signout", async (HttpContext context) =>
+        {
+            await context.SignOutAsync(CookieAuthenticationDefaults.AuthenticationScheme);
+            return Results.LocalRedirect("/signin");
+        });
+    }
+
+    static string LocalOnly(string? url) => url is { Length: > 0 } u && u.StartsWith('/') && !u.StartsWith("//", StringComparison.Ordinal) && !u.StartsWith("/\\", StringComparison.Ordinal) ? u : "/";
+
+    static string SignInPage(AntiforgeryTokenSet tokens, AuthMode mode, string? returnUrl, string? error)
+    {
+        var html = HtmlEncoder.Default;
+        var field = mode == AuthMode.Token
+            ? """<label for="token">Kubernetes bearer token</label><textarea id="token" name="token" rows="4" autocomplete="off" spellcheck="false" required></textarea><p class="hint">What you may see and do is what the cluster's RBAC allows this token. Create one with <code>kubectl create token NAME</code>.</p>"""
+            : """<p class="hint">Sign in with your organisation's identity provider; the dashboard acts as you through Kubernetes impersonation.</p>""";
+        return $$"""
+            <!DOCTYPE html>
+            <html lang="en"><head><meta charset="utf-8" /><meta name="viewport" content="width=device-width, initial-scale=1" />
+            <title>Sign in · Rollout Dashboard</title><link rel="icon" type="image/svg+xml" href="/favicon.svg" /><link rel="stylesheet" href="/app.css" /></head>
+            <body class="signin-body"><main class="signin">
+            <h1>Rollout Dashboard</h1>
+            {{(error is null ? "" : $"<div class=\"signin-error\" role=\"alert\">{html.Encode(error)}</div>")}}
+            <form method="post" action="/signin">
+            <input type="hidden" name="{{html.Encode(tokens.FormFieldName)}}" value="{{html.Encode(tokens.RequestToken ?? "")}}" />
+            <input type="hidden" name="returnUrl" value="{{html.Encode(LocalOnly(returnUrl))}}" />
+            {{field}}
+            <button type="submit">Sign in</button>
+            </form></main></body></html>
+            """;
+    }
+}
+
+/// <summary>Without sign-in (embedded cluster on loopback): everyone is the local operator.</summary>
+public sealed class AnonymousOperator : AuthenticationStateProvider
+{
+    static readonly Task<AuthenticationState> State = Task.FromResult(new AuthenticationState(new ClaimsPrincipal(new ClaimsIdentity())));
+    public override Task<AuthenticationState> GetAuthenticationStateAsync() => State;
+}
+
+/// <summary>
+/// Open pages re-check their person every few minutes: a token revoked in the cluster (or an expired
+/// sign-in) ends the session in open circuits too, not only on the next page load.
+/// </summary>
+public sealed class RevalidatingPersonState(ILoggerFactory loggers, IOptions<AuthOptions> options, ClusterConnection connection)
+    : RevalidatingServerAuthenticationStateProvider(loggers)
+{
+    protected override TimeSpan RevalidationInterval => options.Value.RevalidationInterval;
+
+    protected override async Task<bool> ValidateAuthenticationStateAsync(AuthenticationState state, CancellationToken cancellationToken)
+    {
+        if (state.User.FindFirst(PersonClaims.Token)?.Value is not { } token) return state.User.Identity?.IsAuthenticated == true;
+        try
+        {
+            using var client = new Kubernetes(ClientConfiguration.For(await connection.ConfigurationAsync, token));
+            var review = await client.AuthenticationV1.CreateSelfSubjectReviewAsync(new V1SelfSubjectReview(), cancellationToken: cancellationToken);
+            return review.Status.UserInfo.Username == state.User.Identity?.Name;
+        }
+        catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.Unauthorized)
+        {
+            return false;
+        }
+        catch (Exception e) when (e is HttpOperationException or HttpRequestException)
+        {
+            // The cluster is unreachable: keep the session; the connection banner says what is wrong.
+            return true;
+        }
+    }
+}

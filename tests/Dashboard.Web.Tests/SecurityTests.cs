@@ -1,0 +1,214 @@
+using System.Net;
+using System.Security.Claims;
+using System.Text.RegularExpressions;
+using Dashboard.ClusterServices.Operations;
+using Dashboard.Web.Cluster;
+using Dashboard.Web.Model;
+using Dashboard.Web.Security;
+using k8s;
+using Microsoft.AspNetCore.Components.Authorization;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Dashboard.Web.Tests;
+
+/// <summary>Sign-in, RBAC as the person, impersonation and browser-facing hygiene, against the embedded cluster with token authentication on.</summary>
+public sealed partial class SecurityTests
+{
+    const string Rbac = """
+        apiVersion: rbac.authorization.k8s.io/v1
+        kind: ClusterRole
+        metadata: {name: viewer}
+        rules:
+        - {apiGroups: [""], resources: [pods, events, services, endpoints, namespaces], verbs: [get, list, watch]}
+        - {apiGroups: [apps], resources: [deployments, replicasets], verbs: [get, list, watch]}
+        ---
+        apiVersion: rbac.authorization.k8s.io/v1
+        kind: ClusterRoleBinding
+        metadata: {name: everyone-views}
+        roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: viewer}
+        subjects: [{kind: Group, name: "system:authenticated", apiGroup: rbac.authorization.k8s.io}]
+        ---
+        apiVersion: rbac.authorization.k8s.io/v1
+        kind: Role
+        metadata: {name: operator, namespace: default}
+        rules:
+        - {apiGroups: [apps], resources: [deployments], verbs: [patch]}
+        - {apiGroups: [""], resources: [events], verbs: [create]}
+        ---
+        apiVersion: rbac.authorization.k8s.io/v1
+        kind: RoleBinding
+        metadata: {name: operators, namespace: default}
+        roleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: operator}
+        subjects: [{kind: Group, name: operators, apiGroup: rbac.authorization.k8s.io}]
+        """;
+
+    static async Task<WebApplicationFactory<Program>> StartAsync(string mode, params (string Key, string Value)[] settings)
+    {
+        var dir = Path.Combine(Path.GetTempPath(), "web-security", Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(dir);
+        var tokens = Path.Combine(dir, "tokens.csv");
+        await File.WriteAllTextAsync(tokens, "viewer-token,vera,u1\noperator-token,otto,u2,\"operators\"\n");
+        var factory = new WebApplicationFactory<Program>().WithWebHostBuilder(b =>
+        {
+            b.UseSetting("Cluster:Mode", "Embedded");
+            b.UseSetting("EmbeddedCluster:ApiUrl", "http://127.0.0.1:0");
+            b.UseSetting("EmbeddedCluster:KubeconfigPath", Path.Combine(dir, "kubeconfig"));
+            b.UseSetting("EmbeddedCluster:TimeScale", "0.2");
+            b.UseSetting("EmbeddedCluster:TokenAuthFile", tokens);
+            b.UseSetting("Auth:Mode", mode);
+            foreach (var (k, v) in settings) b.UseSetting(k, v);
+        });
+        using (var warm = factory.CreateClient()) Assert.Equal(HttpStatusCode.OK, (await warm.GetAsync("/healthz")).StatusCode);
+        var rbac = Path.Combine(dir, "rbac.yaml");
+        await File.WriteAllTextAsync(rbac, Rbac);
+        var kubeconfig = factory.Services.GetRequiredService<ClusterConnection>().Kubeconfig!;
+        var apply = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("kubectl", ["--kubeconfig", kubeconfig, "--cache-dir", Path.Combine(dir, "cache"), "apply", "-f", rbac]) { RedirectStandardOutput = true })!;
+        await apply.WaitForExitAsync();
+        Assert.Equal(0, apply.ExitCode);
+        return factory;
+    }
+
+    static IDashboardClient ClientFor(IServiceScope scope, ClaimsPrincipal person)
+    {
+        var state = (Microsoft.AspNetCore.Components.Authorization.IHostEnvironmentAuthenticationStateProvider)scope.ServiceProvider.GetRequiredService<AuthenticationStateProvider>();
+        state.SetAuthenticationState(Task.FromResult(new AuthenticationState(person)));
+        return scope.ServiceProvider.GetRequiredService<IDashboardClient>();
+    }
+
+    static ClaimsPrincipal Person(string name, string? token = null, params string[] groups)
+    {
+        var identity = new ClaimsIdentity("test", ClaimTypes.Name, ClaimTypes.Role);
+        identity.AddClaim(new Claim(ClaimTypes.Name, name));
+        if (token is not null) identity.AddClaim(new Claim(PersonClaims.Token, token));
+        foreach (var g in groups) identity.AddClaim(new Claim(PersonClaims.Group, g));
+        return new ClaimsPrincipal(identity);
+    }
+
+    [GeneratedRegex("name=\"__RequestVerificationToken\" value=\"([^\"]+)\"")]
+    private static partial Regex AntiforgeryField();
+
+    [Fact]
+    public async Task In_token_mode_anonymous_pages_circuits_and_the_hub_are_refused_and_a_token_signs_in()
+    {
+        await using var factory = await StartAsync("Token");
+        using var http = factory.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
+
+        var page = await http.GetAsync("/");
+        Assert.Equal(HttpStatusCode.Redirect, page.StatusCode);
+        Assert.StartsWith("/signin", page.Headers.Location!.PathAndQuery);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await http.PostAsync("/hubs/pods/negotiate?negotiateVersion=1", null)).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await http.PostAsync("/_blazor/negotiate?negotiateVersion=1", null)).StatusCode);
+        Assert.Equal(HttpStatusCode.Redirect, (await http.GetAsync("/wall")).StatusCode);
+
+        async Task<HttpResponseMessage> SignInAsync(string token)
+        {
+            var form = await http.GetStringAsync("/signin");
+            var antiforgery = AntiforgeryField().Match(form).Groups[1].Value;
+            return await http.PostAsync("/signin", new FormUrlEncodedContent(new Dictionary<string, string> { ["__RequestVerificationToken"] = antiforgery, ["token"] = token, ["returnUrl"] = "/" }));
+        }
+
+        var refused = await SignInAsync("made-up");
+        Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
+        Assert.Contains("The cluster did not accept that token.", await refused.Content.ReadAsStringAsync());
+
+        var signedIn = await SignInAsync("viewer-token");
+        Assert.Equal(HttpStatusCode.Redirect, signedIn.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("/")).StatusCode);
+    }
+
+    [Fact]
+    public async Task A_viewer_sees_but_cannot_act_and_an_operator_acts_under_their_own_name()
+    {
+        await using var factory = await StartAsync("Token");
+        using var http = factory.CreateClient();
+
+        using (var scope = factory.Services.CreateScope())
+        {
+            var vera = ClientFor(scope, Person("vera", "viewer-token"));
+            Assert.Contains("vera may not patch deployments in namespace default", await vera.WhyNotAsync("patch", "default"));
+            Assert.Contains("default", await vera.VisibleNamespacesAsync(["default"]));
+            // A forced call, as a tampered page would send: the cluster refuses it.
+            var forced = await vera.PauseAsync("default", "flask-app");
+            Assert.Equal(OperationOutcome.Refused, forced.Outcome);
+            Assert.Contains("User \"vera\" cannot patch resource \"deployments\"", forced.Message);
+        }
+
+        using (var scope = factory.Services.CreateScope())
+        {
+            var otto = ClientFor(scope, Person("otto", "operator-token", "operators"));
+            Assert.Null(await otto.WhyNotAsync("patch", "default"));
+            Assert.Equal(OperationOutcome.Succeeded, (await otto.PauseAsync("default", "flask-app")).Outcome);
+            Assert.NotNull(await otto.WhyNotAsync("patch", "cloud"));
+        }
+
+        var admin = new Kubernetes(KubernetesClientConfiguration.BuildConfigFromConfigFile(factory.Services.GetRequiredService<ClusterConnection>().Kubeconfig!));
+        Assert.True((await admin.AppsV1.ReadNamespacedDeploymentAsync("flask-app", "default")).Spec.Paused);
+        var events = await admin.CoreV1.ListNamespacedEventAsync("default");
+        Assert.Contains(events.Items, e => e.Reason == "Paused" && e.Message.StartsWith("otto paused", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task In_oidc_mode_anonymous_people_go_to_the_identity_provider_and_actions_carry_their_groups()
+    {
+        await using var factory = await StartAsync("Oidc",
+            ("Auth:Oidc:Authority", "https://idp.example"), ("Auth:Oidc:ClientId", "rollout-dashboard"), ("Auth:Oidc:ClientSecret", "s3cret"),
+            ("Auth:Oidc:AuthorizationEndpoint", "https://idp.example/authorize"), ("Auth:Oidc:TokenEndpoint", "https://idp.example/token"));
+        using var http = factory.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
+
+        var page = await http.GetAsync("/");
+        Assert.Equal(HttpStatusCode.Redirect, page.StatusCode);
+        Assert.StartsWith("https://idp.example/authorize", page.Headers.Location!.ToString());
+        Assert.Equal(HttpStatusCode.Unauthorized, (await http.PostAsync("/hubs/pods/negotiate?negotiateVersion=1", null)).StatusCode);
+
+        // The dashboard's own identity (the cluster admin here) impersonates the person with their groups.
+        using (var scope = factory.Services.CreateScope())
+        {
+            var alone = ClientFor(scope, Person("alice@example.com"));
+            var refused = await alone.ScaleAsync("default", "flask-app", 2);
+            Assert.Equal(OperationOutcome.Refused, refused.Outcome);
+            Assert.Contains("alice@example.com", refused.Message);
+        }
+        using (var scope = factory.Services.CreateScope())
+        {
+            var alice = ClientFor(scope, Person("alice@example.com", null, "operators"));
+            Assert.Equal(OperationOutcome.Succeeded, (await alice.ScaleAsync("default", "flask-app", 2)).Outcome);
+        }
+    }
+
+    [Fact]
+    public async Task A_cross_origin_handshake_is_refused_and_pages_carry_security_headers()
+    {
+        await using var factory = await StartAsync("Token");
+        using var http = factory.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
+
+        using var crossSite = new HttpRequestMessage(HttpMethod.Post, "/hubs/pods/negotiate?negotiateVersion=1");
+        crossSite.Headers.Add("Origin", "https://evil.example");
+        Assert.Equal(HttpStatusCode.Forbidden, (await http.SendAsync(crossSite)).StatusCode);
+        using var blazor = new HttpRequestMessage(HttpMethod.Post, "/_blazor/negotiate?negotiateVersion=1");
+        blazor.Headers.Add("Origin", "https://evil.example");
+        Assert.Equal(HttpStatusCode.Forbidden, (await http.SendAsync(blazor)).StatusCode);
+
+        var signin = await http.GetAsync("/signin");
+        Assert.Contains("frame-ancestors 'none'", signin.Headers.GetValues("Content-Security-Policy").Single());
+        Assert.Contains("script-src 'self'", signin.Headers.GetValues("Content-Security-Policy").Single());
+        Assert.Equal("nosniff", signin.Headers.GetValues("X-Content-Type-Options").Single());
+        Assert.Equal("DENY", signin.Headers.GetValues("X-Frame-Options").Single());
+    }
+
+    [Theory]
+    [InlineData(null, ClusterMode.Embedded, "http://127.0.0.1:5080", true)]
+    [InlineData(null, ClusterMode.Embedded, "http://localhost:5080", true)]
+    [InlineData(null, ClusterMode.Embedded, "http://0.0.0.0:8080", false)]
+    [InlineData(null, ClusterMode.InCluster, "http://127.0.0.1:8080", false)]
+    [InlineData(AuthMode.None, ClusterMode.KubeConfig, "http://127.0.0.1:5080", false)]
+    [InlineData(AuthMode.Token, ClusterMode.InCluster, "http://0.0.0.0:8080", true)]
+    public void Without_sign_in_the_dashboard_starts_only_for_the_embedded_cluster_on_loopback(AuthMode? mode, ClusterMode cluster, string url, bool starts)
+    {
+        Action start = () => SecurityRegistration.Validate(new AuthOptions { Mode = mode }, cluster, [url]);
+
+        if (starts) start();
+        else Assert.Contains("Set Auth__Mode=Token", Assert.Throws<InvalidOperationException>(start).Message);
+    }
+}
