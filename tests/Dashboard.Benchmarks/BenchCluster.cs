@@ -11,13 +11,20 @@ static class BenchCluster
 {
     public const string Namespace = "bench";
 
+    /// <summary>A token the benchmark's hub clients sign in to the dashboard with (the cluster checks tokens, as a real one does).</summary>
+    public const string ViewerToken = "bench-viewer";
+
     public static async Task<EmbeddedClusterHost> StartAsync(int pods, int deployments)
     {
         var perDeployment = pods / deployments;
         var dir = Path.Combine(Path.GetTempPath(), "rollout-bench", Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(dir);
+        var tokens = Path.Combine(dir, "tokens.csv");
+        await File.WriteAllTextAsync(tokens, $"{ViewerToken},bench-viewer,u1,\"system:masters\"\n");
         var host = new EmbeddedClusterHost(new EmbeddedClusterOptions
         {
             ApiUrl = "http://127.0.0.1:0", KubeconfigPath = Path.Combine(dir, "kubeconfig"), Seed = false, TimeScale = 0.01, WatchHistory = 100_000,
+            TokenAuthFile = tokens,
         });
         await host.StartAsync();
         var clock = Stopwatch.StartNew();

@@ -58,12 +58,18 @@ static class HubBenchmark
         var connections = new List<HubConnection>();
         var streams = new List<Task>();
         var connectClock = Stopwatch.StartNew();
+        var cookies = await dashboard.SignInAsync(BenchCluster.ViewerToken);
         for (var c = 0; c < clientCount; c++)
         {
             var index = c;
             arrivals[index] = new List<(long, long)>(seconds * rate + 16);
             var connection = new HubConnectionBuilder()
-                .WithUrl(new Uri(dashboard.Url, "hubs/pods"), HttpTransportType.WebSockets)
+                .WithUrl(new Uri(dashboard.Url, "hubs/pods"), o =>
+                {
+                    o.Transports = HttpTransportType.WebSockets;
+                    o.SkipNegotiation = true;
+                    o.Cookies = cookies;
+                })
                 .Build();
             await connection.StartAsync();
             connections.Add(connection);
@@ -166,6 +172,7 @@ sealed class DashboardProcess : IAsyncDisposable
         start.Environment["Urls"] = url.ToString();
         start.Environment["Cluster__Mode"] = "KubeConfig";
         start.Environment["Cluster__KubeconfigPath"] = kubeconfig;
+        start.Environment["Auth__Mode"] = "Token";
         start.Environment["Logging__LogLevel__Default"] = "Warning";
         var process = Process.Start(start)!;
         process.OutputDataReceived += (_, _) => { };
@@ -188,6 +195,18 @@ sealed class DashboardProcess : IAsyncDisposable
         }
         process.Kill(entireProcessTree: true);
         throw new TimeoutException("The dashboard did not become healthy within 60 s");
+    }
+
+    /// <summary>Signs in on /signin with a Kubernetes token, as a person would; the cookies then open hub connections.</summary>
+    public async Task<CookieContainer> SignInAsync(string token)
+    {
+        var cookies = new CookieContainer();
+        using var http = new HttpClient(new HttpClientHandler { CookieContainer = cookies, AllowAutoRedirect = false }) { BaseAddress = Url };
+        var form = await http.GetStringAsync("signin");
+        var antiforgery = System.Text.RegularExpressions.Regex.Match(form, "name=\"__RequestVerificationToken\" value=\"([^\"]+)\"").Groups[1].Value;
+        var response = await http.PostAsync("signin", new FormUrlEncodedContent(new Dictionary<string, string> { ["__RequestVerificationToken"] = antiforgery, ["token"] = token, ["returnUrl"] = "/" }));
+        if (response.StatusCode != HttpStatusCode.Redirect) throw new InvalidOperationException($"Sign-in failed: {(int)response.StatusCode}");
+        return cookies;
     }
 
     /// <summary>Resident memory of the dashboard process, in bytes.</summary>
