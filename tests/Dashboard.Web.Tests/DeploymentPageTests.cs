@@ -461,4 +461,28 @@ public sealed class DeploymentPageTests : MudTestContext
             Assert.Contains("fewest serving endpoints: 3", page.Find(".timeline").TextContent);
         }, Wait);
     }
+
+    [Fact]
+    public void A_person_the_cluster_does_not_allow_to_change_the_deployment_sees_it_read_only_with_the_reason()
+    {
+        var client = Arrange();
+        client.Forbidden = "vera may not patch deployments in namespace shop (the cluster's RBAC decides; ask for a RoleBinding).";
+        var page = Open();
+
+        foreach (var action in new[] { "set-image", "pause", "restart", "scale" })
+            Assert.True(page.Find($"[data-action='{action}']").HasAttribute("disabled"), action);
+        Assert.All(page.FindAll(".rollback-button"), b => Assert.True(b.HasAttribute("disabled")));
+        Assert.Contains("vera may not patch deployments", page.Find(".forbidden-explanation").TextContent);
+    }
+
+    [Fact]
+    public void A_namespace_the_person_may_not_see_is_not_shown()
+    {
+        var client = Arrange();
+        client.HiddenNamespaces = ["shop"];
+        var page = Open();
+
+        Assert.Contains("may not see deployments in namespace", page.Find("[role='alert']").TextContent);
+        Assert.Empty(page.FindAll("[data-pod]"));
+    }
 }

@@ -126,4 +126,14 @@ public sealed class OverviewTests : MudTestContext
 
         Assert.Contains("There is no context \"nope\"", cut.Find("[role='alert']").TextContent);
     }
+
+    [Fact]
+    public void Namespaces_the_person_may_not_list_are_not_shown_though_the_shared_cache_has_them()
+    {
+        var client = Use(new FakeDashboardClient([FakeDashboardClient.Deployment("default", "web"), FakeDashboardClient.Deployment("secret-team", "payroll")], []) { HiddenNamespaces = ["secret-team"] });
+        var cut = Ctx.Render<Overview>();
+
+        cut.WaitForAssertion(() => Assert.Equal(["default/web"], cut.FindAll("tbody tr[data-deployment]").Select(r => r.GetAttribute("data-deployment"))));
+        Assert.DoesNotContain("secret-team", cut.Markup);
+    }
 }

@@ -12,6 +12,19 @@ public sealed record Change<TView>(ChangeKind Kind, string Key, TView View);
 public sealed record CacheUpdate<TView>(IReadOnlyList<Change<TView>> Changes, IReadOnlyList<TView>? Reset = null)
 {
     public bool IsReset => Reset is not null;
+
+    /// <summary>Brings a reader's own copy (keyed namespace/name) up to date: the reset first, then the changes.</summary>
+    public void ApplyTo(IDictionary<string, TView> state, Func<TView, string> key)
+    {
+        if (Reset is { } all)
+        {
+            state.Clear();
+            foreach (var item in all) state[key(item)] = item;
+        }
+        foreach (var change in Changes)
+            if (change.Kind == ChangeKind.Delete) state.Remove(change.Key);
+            else state[change.Key] = change.View;
+    }
 }
 
 public enum CacheConnection { Connecting, Live, Reconnecting, Stopped }

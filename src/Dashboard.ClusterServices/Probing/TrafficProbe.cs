@@ -140,17 +140,7 @@ public sealed class TrafficProbe : IAsyncDisposable
             while (!_stop.IsCancellationRequested)
             {
                 var update = await _deployments.ReadAsync(_stop.Token);
-                lock (_gate)
-                {
-                    if (update.Reset is { } all)
-                    {
-                        _views.Clear();
-                        foreach (var d in all) _views[$"{d.Namespace}/{d.Name}"] = d;
-                    }
-                    foreach (var c in update.Changes)
-                        if (c.Kind == ChangeKind.Delete) _views.Remove(c.Key);
-                        else _views[c.Key] = c.View;
-                }
+                lock (_gate) update.ApplyTo(_views, static d => $"{d.Namespace}/{d.Name}");
             }
         }
         catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException)

@@ -79,17 +79,7 @@ public sealed class RolloutTimelines(ClusterCache cache, TimeProvider clock, Tim
             while (!_stop.IsCancellationRequested)
             {
                 var update = await feed.ReadAsync(_stop.Token);
-                lock (_gate)
-                {
-                    if (update.Reset is { } all)
-                    {
-                        state.Clear();
-                        foreach (var item in all) state[key(item)] = item;
-                    }
-                    foreach (var c in update.Changes)
-                        if (c.Kind == ChangeKind.Delete) state.Remove(c.Key);
-                        else state[c.Key] = c.View;
-                }
+                lock (_gate) update.ApplyTo(state, key);
             }
         }
         catch (OperationCanceledException)

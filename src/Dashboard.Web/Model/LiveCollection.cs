@@ -19,11 +19,5 @@ public sealed class LiveCollection<T>(Func<T, string> key)
         foreach (var item in items) _items[key(item)] = item;
     }
 
-    public void Apply(CacheUpdate<T> update)
-    {
-        if (update.Reset is { } all) Replace(all);
-        foreach (var change in update.Changes)
-            if (change.Kind == ChangeKind.Delete) _items.Remove(change.Key);
-            else _items[change.Key] = change.View;
-    }
+    public void Apply(CacheUpdate<T> update) => update.ApplyTo(_items, key);
 }
