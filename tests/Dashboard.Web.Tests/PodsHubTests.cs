@@ -132,4 +132,43 @@ public sealed class PodsHubTests : IAsyncLifetime
 
         Assert.Contains("is not a valid namespace", error.Message);
     }
+
+    [Fact]
+    public async Task An_oversized_hub_message_is_refused_and_other_streams_carry_on()
+    {
+        await WaitForFlaskReadyAsync();
+        await using var healthy = await ConnectAsync();
+        await using var abuser = await ConnectAsync();
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+
+        // 100 KB where a namespace name goes: over the 32 KB message limit, the server drops that connection.
+        var closed = new TaskCompletionSource();
+        abuser.Closed += _ => { closed.TrySetResult(); return Task.CompletedTask; };
+        var oversized = async () =>
+        {
+            await foreach (var _ in abuser.StreamAsync<JsonElement>("StreamPods", new string('a', 100_000), cts.Token)) { }
+        };
+        await Assert.ThrowsAnyAsync<Exception>(oversized);
+        await closed.Task.WaitAsync(cts.Token);
+
+        var first = await healthy.StreamAsync<JsonElement>("StreamPods", "default", cts.Token).FirstAsync(cts.Token);
+        Assert.Equal("ADDED", first.GetProperty("type").GetString());
+    }
+
+    [Theory]
+    [InlineData("../kube-system")]
+    [InlineData("Default")]
+    [InlineData("namespace-ünïcode")]
+    [InlineData("<script>alert(1)</script>")]
+    public async Task A_namespace_that_cannot_exist_is_refused_with_the_reason(string ns)
+    {
+        await using var connection = await ConnectAsync();
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+
+        var error = await Assert.ThrowsAsync<HubException>(async () =>
+        {
+            await foreach (var _ in connection.StreamAsync<JsonElement>("StreamPods", ns, cts.Token)) { }
+        });
+        Assert.Contains("namespace", error.Message, StringComparison.OrdinalIgnoreCase);
+    }
 }
