@@ -6,6 +6,8 @@
 (() => {
     const banner = document.getElementById("components-reconnect-modal");
     if (!banner) return;
+    // No inline handlers: the Content-Security-Policy allows scripts from files only.
+    document.getElementById("components-reconnect-reload")?.addEventListener("click", e => { e.preventDefault(); location.reload(); });
     let waiting = false;
     async function reloadWhenHealthy() {
         if (waiting) return;

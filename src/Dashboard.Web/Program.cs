@@ -14,6 +14,8 @@ builder.Services.Configure<EmbeddedClusterOptions>(builder.Configuration.GetSect
 builder.Services.AddSingleton<ClusterConnection>();
 builder.Services.AddHostedService(sp => sp.GetRequiredService<ClusterConnection>());
 builder.Services.AddClusterServices();
+builder.Services.AddSingleton<CircuitCounter>();
+builder.Services.AddSingleton<Microsoft.AspNetCore.Components.Server.Circuits.CircuitHandler>(sp => sp.GetRequiredService<CircuitCounter>());
 builder.Services.AddHealthChecks().AddCheck<ClusterHealthCheck>("cluster");
 builder.AddDashboardSecurity(ClusterConnection.ResolveFromEnvironment(builder.Configuration.GetSection(ClusterOptions.Section).Get<ClusterOptions>() ?? new ClusterOptions()));
 
@@ -29,6 +31,7 @@ app.UseAntiforgery();
 app.MapStaticAssets();
 app.MapHealthChecks("/healthz").AllowAnonymous();
 app.MapSignIn();
+app.MapDashboardStats();
 app.MapHub<Dashboard.Web.Hubs.PodsHub>(Dashboard.Web.Hubs.PodsHub.Path);
 app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
 

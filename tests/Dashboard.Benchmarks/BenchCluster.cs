@@ -50,7 +50,8 @@ static class BenchCluster
     public static long Touch(EmbeddedClusterHost host, string pod, int value)
     {
         var store = host.Cluster.Store;
-        var current = store.Get(ResourceTypes.Pods, Namespace, pod)!;
+        // A rolling update may have replaced the pod since the benchmark listed it.
+        if (store.Get(ResourceTypes.Pods, Namespace, pod) is not { } current) return -1;
         var obj = current.Clone();
         ((JsonObject)obj["metadata"]!)["annotations"] = new JsonObject { ["bench"] = value.ToString(CultureInfo.InvariantCulture) };
         return store.Update(ResourceTypes.Pods, obj, current.ResourceVersion).ResourceVersion;

@@ -173,9 +173,11 @@ sealed class DashboardProcess : IAsyncDisposable
         start.Environment["Cluster__Mode"] = "KubeConfig";
         start.Environment["Cluster__KubeconfigPath"] = kubeconfig;
         start.Environment["Auth__Mode"] = "Token";
+        // Run from the build output (not a publish): Development serves the packages' static web assets.
+        start.Environment["ASPNETCORE_ENVIRONMENT"] = "Development";
         start.Environment["Logging__LogLevel__Default"] = "Warning";
         var process = Process.Start(start)!;
-        process.OutputDataReceived += (_, _) => { };
+        process.OutputDataReceived += (_, e) => { if (e.Data is { } line && (line.StartsWith("fail", StringComparison.Ordinal) || line.Contains("Exception", StringComparison.Ordinal))) Console.Error.WriteLine($"[dashboard] {line}"); };
         process.ErrorDataReceived += (_, e) => { if (e.Data is not null) Console.Error.WriteLine($"[dashboard] {e.Data}"); };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();

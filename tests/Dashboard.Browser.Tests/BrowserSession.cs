@@ -27,6 +27,9 @@ public sealed class BrowserSession : IAsyncDisposable
         return new BrowserSession(playwright, browser);
     }
 
+    public async Task<IBrowserContext> NewContextAsync(int width = 1440, int height = 900) =>
+        await _browser.NewContextAsync(new BrowserNewContextOptions { ViewportSize = new ViewportSize { Width = width, Height = height } });
+
     public async Task<IPage> NewPageAsync(int width = 1440, int height = 900)
     {
         var context = await _browser.NewContextAsync(new BrowserNewContextOptions { ViewportSize = new ViewportSize { Width = width, Height = height } });

@@ -39,6 +39,9 @@ public interface ICacheHealthSource
     string? Namespace { get; }
     CacheHealth Health { get; }
     event Action<CacheHealth>? HealthChanged;
+    /// <summary>Objects held.</summary>
+    int Count { get; }
+    int ReaderCount { get; }
 }
 
 /// <summary>

@@ -71,6 +71,12 @@ public sealed class ClusterCache(IKubernetesClientProvider clients, ReflectorOpt
         lock (_gate) return _entries.GetValueOrDefault((resource, ns))?.Cache as SharedCache<TObject, TView>;
     }
 
+    /// <summary>Each running cache: what it holds and how many readers share its one watch.</summary>
+    public IReadOnlyList<(string Resource, string? Namespace, int Objects, int Readers)> Stats()
+    {
+        lock (_gate) return _entries.Select(e => (e.Key.Resource, e.Key.Namespace, e.Value.Cache.Count, e.Value.Cache.ReaderCount)).ToList();
+    }
+
     public IReadOnlyList<(string Resource, string? Namespace, int Readers)> Running()
     {
         lock (_gate) return _entries.Select(e => (e.Key.Resource, e.Key.Namespace, e.Value.Readers)).ToList();

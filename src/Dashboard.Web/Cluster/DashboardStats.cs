@@ -1,0 +1,43 @@
+using Dashboard.ClusterServices.Caching;
+using Microsoft.AspNetCore.Components.Server.Circuits;
+
+namespace Dashboard.Web.Cluster;
+
+/// <summary>Counts open Blazor circuits, for the memory-per-circuit figure of the load benchmark.</summary>
+public sealed class CircuitCounter : CircuitHandler
+{
+    int _open;
+    public int Open => Volatile.Read(ref _open);
+
+    public override Task OnCircuitOpenedAsync(Circuit circuit, CancellationToken cancellationToken)
+    {
+        Interlocked.Increment(ref _open);
+        return Task.CompletedTask;
+    }
+
+    public override Task OnCircuitClosedAsync(Circuit circuit, CancellationToken cancellationToken)
+    {
+        Interlocked.Decrement(ref _open);
+        return Task.CompletedTask;
+    }
+}
+
+public static class DashboardStats
+{
+    /// <summary>
+    /// <c>GET /stats</c>: the process's memory, open circuits, and each shared cache with its objects and
+    /// readers. Behind sign-in like every page; the load benchmark reads it.
+    /// </summary>
+    public static void MapDashboardStats(this WebApplication app) => app.MapGet("/stats", (ClusterCache cache, CircuitCounter circuits, bool? collect) =>
+    {
+        if (collect == true) GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
+        using var process = System.Diagnostics.Process.GetCurrentProcess();
+        return Results.Json(new
+        {
+            workingSetBytes = process.WorkingSet64,
+            managedHeapBytes = GC.GetTotalMemory(false),
+            circuits = circuits.Open,
+            caches = cache.Stats().Select(s => new { resource = s.Resource, @namespace = s.Namespace, objects = s.Objects, readers = s.Readers }),
+        });
+    });
+}

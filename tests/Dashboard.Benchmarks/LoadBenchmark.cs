@@ -1,0 +1,326 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+using Dashboard.Browser.Tests;
+using Dashboard.ClusterServices.Caching;
+using Dashboard.EmbeddedCluster;
+using k8s;
+using k8s.Models;
+using Microsoft.AspNetCore.Http.Connections;
+using Microsoft.AspNetCore.SignalR.Client;
+
+namespace Dashboard.Benchmarks;
+
+/// <summary>
+/// The whole product under load: a generated cluster (default 5,000 pods in 50 Deployments plus one
+/// 1,000-pod Deployment), the dashboard in its own process, N hub clients and M browser pages, and a
+/// steady churn of pod changes, scale-ups and rolling updates. Every event is timestamped where it
+/// first appears (a direct watch on the API server) and where it lands: a hub client, a page's DOM,
+/// and <c>kubectl get pods -w</c> as the reference a person would otherwise use.
+/// </summary>
+static class LoadBenchmark
+{
+    sealed record HubPod(string Name);
+    sealed record HubPodEvent(string Type, HubPod Pod, string ResourceVersion);
+
+    static long Now => DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+
+    public static async Task RunAsync(IReadOnlyDictionary<string, int> settings)
+    {
+        var pods = settings.GetValueOrDefault("pods", 5000);
+        var deployments = settings.GetValueOrDefault("deployments", 50);
+        var clientCount = settings.GetValueOrDefault("clients", 200);
+        var pageCount = Math.Min(settings.GetValueOrDefault("pages", 5), deployments);
+        var rate = settings.GetValueOrDefault("rate", 50);
+        var seconds = settings.GetValueOrDefault("seconds", 60);
+        var bigPods = settings.GetValueOrDefault("bigpods", 1000);
+
+        await using var host = await BenchCluster.StartAsync(pods, deployments);
+        if (bigPods > 0) await CreateBigDeploymentAsync(host, bigPods);
+        var kubeconfig = host.KubeconfigPath!;
+        using var clients = new KubernetesClientProvider(KubernetesClientConfiguration.BuildConfigFromConfigFile(kubeconfig));
+        await using var dashboard = await DashboardProcess.StartAsync(kubeconfig);
+        var cookies = await dashboard.SignInAsync(BenchCluster.ViewerToken);
+        using var stats = new HttpClient(new HttpClientHandler { CookieContainer = cookies }) { BaseAddress = dashboard.Url };
+        Console.WriteLine($"dashboard: {dashboard.Url} (pid {dashboard.Pid})");
+        using var stop = new CancellationTokenSource();
+
+        // Where each event first appears: a direct watch on the API server.
+        var list = await clients.Read.CoreV1.ListNamespacedPodAsync(BenchCluster.Namespace);
+        var startRv = long.Parse(list.Metadata.ResourceVersion, CultureInfo.InvariantCulture);
+        var reference = new ConcurrentDictionary<long, long>();
+        var added = new ConcurrentDictionary<string, long>();
+        var referenceWatch = Task.Run(async () =>
+        {
+            try
+            {
+                await foreach (var (type, pod) in clients.Watch.CoreV1.WatchListNamespacedPodAsync(BenchCluster.Namespace, resourceVersion: list.Metadata.ResourceVersion, cancellationToken: stop.Token))
+                {
+                    var at = Now;
+                    reference.TryAdd(long.Parse(pod.Metadata.ResourceVersion, CultureInfo.InvariantCulture), at);
+                    if (type == WatchEventType.Added) added.TryAdd(pod.Metadata.Name, at);
+                }
+            }
+            catch (OperationCanceledException) { }
+        });
+
+        // kubectl get pods -w: what a person would otherwise watch.
+        var kubectlArrivals = new ConcurrentDictionary<long, long>();
+        var kubectl = Process.Start(new ProcessStartInfo("kubectl", ["--kubeconfig", kubeconfig, "-n", BenchCluster.Namespace, "get", "pods", "-w", "--output-watch-events",
+            "-o", "custom-columns=RV:.object.metadata.resourceVersion", "--no-headers"]) { RedirectStandardOutput = true, RedirectStandardError = true })!;
+        kubectl.OutputDataReceived += (_, e) =>
+        {
+            var at = Now;
+            if (e.Data?.Split(' ', StringSplitOptions.RemoveEmptyEntries).LastOrDefault() is { } last && long.TryParse(last, out var rv) && rv > startRv) kubectlArrivals.TryAdd(rv, at);
+        };
+        kubectl.BeginOutputReadLine();
+        kubectl.BeginErrorReadLine();
+
+        // N hub clients.
+        var arrivals = new ConcurrentBag<(long Rv, long At)>[clientCount];
+        var snapshots = new int[clientCount];
+        var connections = new List<HubConnection>();
+        var streams = new List<Task>();
+        for (var c = 0; c < clientCount; c++)
+        {
+            var index = c;
+            arrivals[index] = [];
+            var connection = new HubConnectionBuilder().WithUrl(new Uri(dashboard.Url, "hubs/pods"), o =>
+            {
+                o.Transports = HttpTransportType.WebSockets;
+                o.SkipNegotiation = true;
+                o.Cookies = cookies;
+            }).Build();
+            await connection.StartAsync();
+            connections.Add(connection);
+            streams.Add(Task.Run(async () =>
+            {
+                try
+                {
+                    await foreach (var e in connection.StreamAsync<HubPodEvent>("StreamPods", BenchCluster.Namespace, stop.Token))
+                    {
+                        var rv = long.Parse(e.ResourceVersion, CultureInfo.InvariantCulture);
+                        if (rv > startRv) arrivals[index].Add((rv, Now));
+                        else Interlocked.Increment(ref snapshots[index]);
+                    }
+                }
+                catch (Exception ex) when (ex is OperationCanceledException or Microsoft.AspNetCore.SignalR.HubException) { }
+            }));
+        }
+        var clock = Stopwatch.StartNew();
+        while (snapshots.Any(s => s < pods) && clock.Elapsed < TimeSpan.FromMinutes(3)) await Task.Delay(100);
+        Console.WriteLine($"{clientCount} hub clients received their {pods}-pod snapshot in {clock.Elapsed.TotalSeconds:0.0} s");
+
+        // Browser pages: time to first render, then M deployment pages that timestamp every new pod row.
+        var heapBefore = await HeapAsync(stats);
+        await using var browser = await BrowserSession.LaunchAsync();
+        var context = await browser.NewContextAsync(1440, 900);
+        await context.AddCookiesAsync(cookies.GetAllCookies().Select(c => new Microsoft.Playwright.Cookie { Name = c.Name, Value = c.Value, Url = dashboard.Url.ToString() }));
+        // Cold: the browser's first visit (scripts downloaded, caches started); warm: the next visit, what people see day to day.
+        var ttfrOverviewCold = await TimeToFirstRenderAsync(context, new Uri(dashboard.Url, "?ns=bench").ToString(), "tr[data-deployment]");
+        var ttfrOverview = await TimeToFirstRenderAsync(context, new Uri(dashboard.Url, "?ns=bench").ToString(), "tr[data-deployment]");
+        var ttfrBigCold = bigPods > 0 ? await TimeToFirstRenderAsync(context, new Uri(dashboard.Url, "namespaces/bench-big/deployments/big").ToString(), "tr[data-pod]") : double.NaN;
+        var ttfrBig = bigPods > 0 ? await TimeToFirstRenderAsync(context, new Uri(dashboard.Url, "namespaces/bench-big/deployments/big").ToString(), "tr[data-pod]") : double.NaN;
+        var watched = Enumerable.Range(0, pageCount).Select(i => $"app-{i:D3}").ToList();
+        var pages = new List<Microsoft.Playwright.IPage>();
+        foreach (var name in watched)
+        {
+            var page = await context.NewPageAsync();
+            await page.AddInitScriptAsync("""
+                window.__seen = {};
+                new MutationObserver(() => {
+                  for (const row of document.querySelectorAll('tr[data-pod]')) {
+                    const n = row.getAttribute('data-pod');
+                    if (!(n in window.__seen)) window.__seen[n] = Date.now();
+                  }
+                }).observe(document, { childList: true, subtree: true });
+                """);
+            await page.GotoAsync(new Uri(dashboard.Url, $"namespaces/{BenchCluster.Namespace}/deployments/{name}").ToString());
+            await page.Locator("tr[data-pod]").First.WaitForAsync(new() { Timeout = 60_000 });
+            pages.Add(page);
+        }
+        // Memory per circuit: more pages of Deployments already open add circuits but no cache.
+        await Task.Delay(2000);
+        var heapWithPages = await HeapAsync(stats);
+        const int ExtraPages = 5;
+        var extra = new List<Microsoft.Playwright.IPage>();
+        for (var i = 0; i < ExtraPages; i++)
+        {
+            var page = await context.NewPageAsync();
+            await page.GotoAsync(new Uri(dashboard.Url, $"namespaces/{BenchCluster.Namespace}/deployments/{watched[i % watched.Count]}").ToString());
+            await page.Locator("tr[data-pod]").First.WaitForAsync(new() { Timeout = 60_000 });
+            extra.Add(page);
+        }
+        await Task.Delay(2000);
+        var heapWithExtra = await HeapAsync(stats);
+        var perCircuit = (heapWithExtra.Heap - heapWithPages.Heap) / (double)ExtraPages;
+        foreach (var page in extra) await page.CloseAsync();
+        Console.WriteLine($"time to first render: overview {ttfrOverview:0} ms, {bigPods}-pod deployment page {ttfrBig:0} ms; {heapWithPages.Circuits} circuits");
+
+        // Churn: pod changes at `rate` a second, a scale-up of a watched Deployment every 2 s, a rolling update every 10 s.
+        var metricsBefore = await ScrapeAsync(host);
+        var names = host.Cluster.Store.List(ResourceTypes.Pods, BenchCluster.Namespace).Items.Select(p => p.Name).ToArray();
+        var churn = Stopwatch.StartNew();
+        var interval = TimeSpan.FromSeconds(1.0 / rate);
+        var scaleUps = 0;
+        var rollouts = 0;
+        var replicas = pods / deployments;
+        for (var i = 0; churn.Elapsed < TimeSpan.FromSeconds(seconds); i++)
+        {
+            if (BenchCluster.Touch(host, names[Random.Shared.Next(names.Length)], i) < 0)
+                names = host.Cluster.Store.List(ResourceTypes.Pods, BenchCluster.Namespace).Items.Select(p => p.Name).ToArray();
+            if (i % (rate * 2) == rate)
+            {
+                var target = watched[scaleUps % watched.Count];
+                scaleUps++;
+                await clients.Read.AppsV1.PatchNamespacedDeploymentScaleAsync(new V1Patch("""{"spec":{"replicas":N}}""".Replace("N", (replicas + 1 + scaleUps / watched.Count).ToString(CultureInfo.InvariantCulture)), V1Patch.PatchType.MergePatch), target, BenchCluster.Namespace);
+            }
+            if (i % (rate * 10) == rate * 5)
+            {
+                var target = $"app-{deployments - 1 - rollouts % Math.Max(1, deployments - pageCount):D3}";
+                rollouts++;
+                await clients.Read.AppsV1.PatchNamespacedDeploymentAsync(new V1Patch("""{"spec":{"template":{"spec":{"containers":[{"name":"app","image":"IMAGE"}]}}}}""".Replace("IMAGE", $"registry.local/{target}:{rollouts + 1}.0"), V1Patch.PatchType.StrategicMergePatch), target, BenchCluster.Namespace);
+            }
+            var due = interval * (i + 1) - churn.Elapsed;
+            if (due > TimeSpan.Zero) await Task.Delay(due);
+        }
+        await Task.Delay(TimeSpan.FromSeconds(5));
+        var metricsAfter = await ScrapeAsync(host);
+        var heapAfter = await HeapAsync(stats);
+        var churnMinutes = (churn.Elapsed.TotalSeconds) / 60;
+
+        // Page DOM latency: a new pod's row against the pod's ADDED event on the API server.
+        var domLatencies = new List<double>();
+        foreach (var page in pages)
+        {
+            var seen = await page.EvaluateAsync<Dictionary<string, double>>("() => window.__seen");
+            foreach (var (pod, at) in seen)
+                if (added.TryGetValue(pod, out var first) && at >= first - 1000) domLatencies.Add(at - first);
+        }
+
+        await stop.CancelAsync();
+        foreach (var connection in connections) await connection.DisposeAsync();
+        await Task.WhenAll(streams);
+        await referenceWatch;
+        kubectl.Kill();
+
+        var hub = Latencies(arrivals.SelectMany(a => a), reference);
+        var kubectlLatency = Latencies(kubectlArrivals.Select(k => (k.Key, k.Value)), reference);
+        domLatencies.Sort();
+        var eventsPerSecond = reference.Count / Math.Max(1, churn.Elapsed.TotalSeconds);
+        var watchesBefore = metricsBefore.Watches;
+        var lists = metricsAfter.Lists - metricsBefore.Lists;
+        var requestsPerMinute = (metricsAfter.Requests - metricsBefore.Requests) / churnMinutes;
+        var cachedObjects = heapAfter.CachedPods;
+        var result = new
+        {
+            pods, deployments, bigPods, hubClients = clientCount, pages = pageCount, churnSeconds = seconds,
+            eventsPerSecond = Math.Round(eventsPerSecond),
+            hubLatencyMs = new { p50 = P(hub, 0.5), p99 = P(hub, 0.99), samples = hub.Count },
+            kubectlWatchLatencyMs = new { p50 = P(kubectlLatency, 0.5), p99 = P(kubectlLatency, 0.99), samples = kubectlLatency.Count },
+            pageDomLatencyMs = new { p50 = P(domLatencies, 0.5), p99 = P(domLatencies, 0.99), samples = domLatencies.Count },
+            timeToFirstRenderMs = new { overview = Math.Round(ttfrOverview), overviewCold = Math.Round(ttfrOverviewCold), bigDeploymentPage = Math.Round(ttfrBig), bigDeploymentPageCold = Math.Round(ttfrBigCold) },
+            apiServer = new { watchesDuringChurn = metricsAfter.Watches, watchesBeforeChurn = watchesBefore, listsDuringChurn = lists, requestsPerMinute = Math.Round(requestsPerMinute) },
+            dashboardMemory = new
+            {
+                workingSetMiB = Math.Round(heapAfter.WorkingSet / 1048576.0, 1),
+                managedHeapMiB = Math.Round(heapAfter.Heap / 1048576.0, 1),
+                perCircuitKiB = Math.Round(perCircuit / 1024, 1),
+                perCachedPodBytesUpperBound = cachedObjects == 0 ? 0 : Math.Round(heapAfter.Heap / (double)cachedObjects),
+                circuits = heapAfter.Circuits,
+            },
+        };
+        var hubTarget = P(kubectlLatency, 0.99) * 1.5 + 50;
+        Console.WriteLine();
+        Console.WriteLine("| measure | value | target |");
+        Console.WriteLine("|---|---|---|");
+        Console.WriteLine($"| events through the reflector | {result.eventsPerSecond}/s | |");
+        Console.WriteLine($"| hub p50 / p99 ({clientCount} clients) | {result.hubLatencyMs.p50} / {result.hubLatencyMs.p99} ms | p99 ≤ 1.5 × kubectl p99 + 50 = {hubTarget:0} ms: {(result.hubLatencyMs.p99 <= hubTarget ? "met" : "MISSED")} |");
+        Console.WriteLine($"| kubectl get pods -w p50 / p99 | {result.kubectlWatchLatencyMs.p50} / {result.kubectlWatchLatencyMs.p99} ms | reference |");
+        Console.WriteLine($"| page DOM p50 / p99 ({pageCount} pages) | {result.pageDomLatencyMs.p50} / {result.pageDomLatencyMs.p99} ms ({domLatencies.Count} rows) | p99 ≤ 1000 ms: {(result.pageDomLatencyMs.p99 <= 1000 ? "met" : "MISSED")} |");
+        Console.WriteLine($"| first render, warm (cold): overview / {bigPods}-pod page | {result.timeToFirstRenderMs.overview} ({result.timeToFirstRenderMs.overviewCold}) / {result.timeToFirstRenderMs.bigDeploymentPage} ({result.timeToFirstRenderMs.bigDeploymentPageCold}) ms | overview < 1000 ms: {(ttfrOverview < 1000 ? "met" : "MISSED")} |");
+        Console.WriteLine($"| API watches before / during churn | {watchesBefore} / {metricsAfter.Watches} | do not grow with viewers |");
+        // Each spec change of a Deployment open in a page re-runs its safety check: one LIST of Services and one of PodDisruptionBudgets.
+        Console.WriteLine($"| LISTs during churn | {lists} (safety re-checks after {scaleUps} spec changes of open Deployments: at most {2 * scaleUps}) | no periodic LISTs: {(lists <= 2 * scaleUps ? "met" : "MISSED")} |");
+        Console.WriteLine($"| API requests per minute during churn | {result.apiServer.requestsPerMinute} | |");
+        Console.WriteLine($"| dashboard working set / managed heap | {result.dashboardMemory.workingSetMiB} / {result.dashboardMemory.managedHeapMiB} MiB | |");
+        Console.WriteLine($"| managed heap per circuit | {result.dashboardMemory.perCircuitKiB} KiB | ≤ 500 KiB: {(result.dashboardMemory.perCircuitKiB <= 500 ? "met" : "MISSED")} |");
+        Console.WriteLine($"| managed heap per cached object (upper bound: the whole heap) | {result.dashboardMemory.perCachedPodBytesUpperBound} B | ≤ 2048 B: {(result.dashboardMemory.perCachedPodBytesUpperBound <= 2048 ? "met" : "MISSED")} |");
+        var json = JsonSerializer.Serialize(result, new JsonSerializerOptions { WriteIndented = true, NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals });
+        var output = Path.Combine(Path.GetTempPath(), "rollout-bench-load.json");
+        await File.WriteAllTextAsync(output, json);
+        Console.WriteLine($"JSON written to {output}");
+    }
+
+    /// <summary>One Deployment of <paramref name="replicas"/> pods in its own namespace, for the first render of a large deployment page.</summary>
+    static async Task CreateBigDeploymentAsync(Dashboard.EmbeddedCluster.Hosting.EmbeddedClusterHost host, int replicas)
+    {
+        var api = host.Cluster.Api;
+        api.Create(ResourceTypes.Namespaces, null, new JsonObject { ["apiVersion"] = "v1", ["kind"] = "Namespace", ["metadata"] = new JsonObject { ["name"] = "bench-big" } });
+        api.Create(ResourceTypes.Deployments, "bench-big", (JsonObject)JsonNode.Parse("""
+            {"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"big"},
+             "spec":{"replicas":REPLICAS,"selector":{"matchLabels":{"app":"big"}},
+                     "template":{"metadata":{"labels":{"app":"big"}},"spec":{"containers":[{"name":"app","image":"registry.local/big:1.0"}]}}}}
+            """.Replace("REPLICAS", replicas.ToString(CultureInfo.InvariantCulture)))!);
+        while (host.Cluster.Store.Where(ResourceTypes.Pods, "bench-big", p => p.Object["status"]?["phase"]?.ToString() == "Running").Count < replicas)
+            await Task.Delay(200);
+    }
+
+    static double P(List<double> sorted, double q) => sorted.Count == 0 ? double.NaN : Math.Round(sorted[Math.Min(sorted.Count - 1, (int)Math.Ceiling(q * sorted.Count) - 1)], 1);
+
+    static List<double> Latencies(IEnumerable<(long Rv, long At)> arrivals, ConcurrentDictionary<long, long> reference)
+    {
+        var list = arrivals.Where(a => reference.ContainsKey(a.Rv)).Select(a => (double)Math.Max(0, a.At - reference[a.Rv])).ToList();
+        list.Sort();
+        return list;
+    }
+
+    static async Task<double> TimeToFirstRenderAsync(Microsoft.Playwright.IBrowserContext context, string url, string selector)
+    {
+        var page = await context.NewPageAsync();
+        var problems = new ConcurrentQueue<string>();
+        page.Console += (_, m) => { if (m.Type is "error" or "warning") problems.Enqueue($"console {m.Type}: {m.Text}"); };
+        page.Response += (_, r) => { if (r.Status >= 400) problems.Enqueue($"{r.Status} {r.Url}"); };
+        var clock = Stopwatch.StartNew();
+        await page.GotoAsync(url);
+        try
+        {
+            await page.Locator(selector).First.WaitForAsync(new() { Timeout = 60_000 });
+        }
+        catch (TimeoutException)
+        {
+            await page.ScreenshotAsync(new() { Path = Path.Combine(Path.GetTempPath(), "rollout-bench-load-timeout.png") });
+            throw new TimeoutException($"{url} did not render {selector}: {string.Join("; ", problems)}");
+        }
+        var ms = clock.Elapsed.TotalMilliseconds;
+        await page.CloseAsync();
+        return ms;
+    }
+
+    sealed record Memory(long WorkingSet, long Heap, int Circuits, long CachedPods);
+
+    static async Task<Memory> HeapAsync(HttpClient stats)
+    {
+        var json = await stats.GetFromJsonAsync<JsonObject>("stats?collect=true");
+        var cached = json!["caches"]!.AsArray().Where(c => c!["resource"]!.ToString() == "pods").Sum(c => (long)c!["objects"]!);
+        return new Memory((long)json["workingSetBytes"]!, (long)json["managedHeapBytes"]!, (int)json["circuits"]!, cached);
+    }
+
+    sealed record Metrics(long Watches, long Lists, long Requests);
+
+    static async Task<Metrics> ScrapeAsync(Dashboard.EmbeddedCluster.Hosting.EmbeddedClusterHost host)
+    {
+        using var http = new HttpClient(new HttpClientHandler { ServerCertificateCustomValidationCallback = (_, _, _, _) => true });
+        var text = await http.GetStringAsync(new Uri(host.Server.ApiUri, "/metrics"));
+        long Sum(string pattern) => Regex.Matches(text, pattern, RegexOptions.Multiline).Sum(m => long.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture));
+        return new Metrics(
+            Sum(@"^apiserver_longrunning_requests\{[^}]*verb=""WATCH""[^}]*\} (\d+)"),
+            Sum(@"^apiserver_request_total\{[^}]*verb=""LIST""[^}]*\} (\d+)"),
+            Sum(@"^apiserver_request_total\{[^}]*\} (\d+)"));
+    }
+}
