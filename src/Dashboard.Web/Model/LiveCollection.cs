@@ -6,7 +6,8 @@ namespace Dashboard.Web.Model;
 /// A component's copy of one feed, keyed like the cache (namespace/name). It is only touched on the
 /// renderer's thread: <see cref="LiveComponentBase"/> applies updates through InvokeAsync.
 /// </summary>
-public sealed class LiveCollection<T>(Func<T, string> key)
+/// <param name="keep">Which objects this page keeps a copy of (a deployment page needs its own pods, not the namespace's).</param>
+public sealed class LiveCollection<T>(Func<T, string> key, Func<T, bool>? keep = null)
 {
     readonly Dictionary<string, T> _items = new(StringComparer.Ordinal);
 
@@ -16,8 +17,20 @@ public sealed class LiveCollection<T>(Func<T, string> key)
     public void Replace(IEnumerable<T> items)
     {
         _items.Clear();
-        foreach (var item in items) _items[key(item)] = item;
+        foreach (var item in items)
+            if (keep is null || keep(item)) _items[key(item)] = item;
     }
 
-    public void Apply(CacheUpdate<T> update) => update.ApplyTo(_items, key);
+    public void Apply(CacheUpdate<T> update)
+    {
+        if (keep is null)
+        {
+            update.ApplyTo(_items, key);
+            return;
+        }
+        if (update.Reset is { } all) Replace(all);
+        foreach (var change in update.Changes)
+            if (change.Kind == ChangeKind.Delete || !keep(change.View)) _items.Remove(change.Key);
+            else _items[change.Key] = change.View;
+    }
 }

@@ -16,10 +16,22 @@ public sealed partial class DeploymentPage
 {
     static readonly DialogOptions Options = new() { MaxWidth = MaxWidth.Small, FullWidth = true, CloseOnEscapeKey = true, BackdropClick = false };
 
-    readonly LiveCollection<DeploymentView> _deployments = new(static d => $"{d.Namespace}/{d.Name}");
-    readonly LiveCollection<ReplicaSetView> _replicaSets = new(static rs => $"{rs.Namespace}/{rs.Name}");
-    readonly LiveCollection<PodView> _pods = new(static p => $"{p.Namespace}/{p.Name}");
-    readonly LiveCollection<EventView> _events = new(static e => $"{e.Namespace}/{e.Name}");
+    // The namespace's caches are shared; this page keeps copies of its own Deployment's objects only, which
+    // are named after it (ReplicaSets "name-hash", pods "name-hash-xxxxx"). Ownership is checked when shown.
+    LiveCollection<DeploymentView> _deployments = null!;
+    LiveCollection<ReplicaSetView> _replicaSets = null!;
+    LiveCollection<PodView> _pods = null!;
+    LiveCollection<EventView> _events = null!;
+
+    bool Mine(string name) => name.StartsWith(Name + "-", StringComparison.Ordinal);
+
+    void CreateCollections()
+    {
+        _deployments = new(static d => $"{d.Namespace}/{d.Name}", d => d.Name == Name);
+        _replicaSets = new(static rs => $"{rs.Namespace}/{rs.Name}", rs => Mine(rs.Name));
+        _pods = new(static p => $"{p.Namespace}/{p.Name}", p => Mine(p.Name));
+        _events = new(static e => $"{e.Namespace}/{e.Name}", e => e.InvolvedName == Name || Mine(e.InvolvedName));
+    }
     string? _invalid;
     string? _error;
     bool _loaded;
@@ -58,6 +70,7 @@ public sealed partial class DeploymentPage
 
     protected override async Task OnInitializedAsync()
     {
+        CreateCollections();
         // The route takes any text; names that cannot exist are refused here, before any call to the cluster.
         _invalid = InputValidation.LabelError(Namespace) is { } nsError ? $"\"{Namespace}\" is not a namespace name: {nsError}"
             : InputValidation.NameError(Name, "deployment name") is { } nameError ? $"\"{Name}\" is not a deployment name: {nameError}"
