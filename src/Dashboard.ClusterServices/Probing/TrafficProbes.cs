@@ -56,12 +56,11 @@ public sealed class TrafficProbes(IKubernetesClientProvider clients, KubernetesR
         {
             return new(OperationOutcome.NotFound, $"Deployment {ns}/{deployment} was not found.");
         }
-        catch (Exception e) when (e is HttpOperationException or HttpRequestException or Polly.CircuitBreaker.BrokenCircuitException or Polly.Timeout.TimeoutRejectedException)
+        catch (Exception e) when (KubernetesResilience.IsUnanswered(e))
         {
             return new(OperationOutcome.Unavailable, $"The cluster could not be read: {e.Message}");
         }
-        var labels = d.Spec.Template.Metadata?.Labels ?? new Dictionary<string, string>();
-        var service = services.Items.FirstOrDefault(s => s.Spec?.Selector is { Count: > 0 } selector && selector.All(kv => labels.TryGetValue(kv.Key, out var v) && v == kv.Value));
+        var service = Dashboard.ClusterServices.Model.Selection.ServicesSelecting(d, services.Items).FirstOrDefault();
         if (service is null) return new(OperationOutcome.Refused, $"No Service selects the pods of {deployment}: there is no traffic to probe.");
         var url = UrlOf(service);
         if (url is null)

@@ -53,6 +53,9 @@ public sealed class KubernetesResilience
     public ResiliencePipeline Read { get; }
     public ResiliencePipeline Write { get; }
 
+    /// <summary>A read that did not get an answer from the cluster: an error status, no connection, an open breaker, a timeout.</summary>
+    public static bool IsUnanswered(Exception e) => e is HttpOperationException or HttpRequestException or BrokenCircuitException or TimeoutRejectedException;
+
     /// <summary>Failures worth another try: the server's 5xx, 408 and 429, lost connections and timeouts.</summary>
     public static bool IsTransient(Exception e) => e switch
     {

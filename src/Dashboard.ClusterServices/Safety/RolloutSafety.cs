@@ -24,8 +24,7 @@ public sealed class RolloutSafety(IKubernetesClientProvider clients, KubernetesR
             var d = await resilience.Read.ExecuteAsync(async ct => await client.AppsV1.ReadNamespacedDeploymentAsync(name, ns, cancellationToken: ct), cancellationToken);
             var services = await resilience.Read.ExecuteAsync(async ct => await client.CoreV1.ListNamespacedServiceAsync(ns, cancellationToken: ct), cancellationToken);
             var pdbs = await resilience.Read.ExecuteAsync(async ct => await client.PolicyV1.ListNamespacedPodDisruptionBudgetAsync(ns, cancellationToken: ct), cancellationToken);
-            var labels = d.Spec.Template.Metadata?.Labels ?? new Dictionary<string, string>();
-            var servesTraffic = services.Items.Any(s => s.Spec?.Selector is { Count: > 0 } selector && selector.All(kv => labels.TryGetValue(kv.Key, out var v) && v == kv.Value));
+            var servesTraffic = Dashboard.ClusterServices.Model.Selection.ServicesSelecting(d, services.Items).Any();
             var risks = SafetyCheck.Evaluate(d, pdbs.Items, servesTraffic);
             return new(OperationOutcome.Succeeded, risks.Count == 0 ? "No known risks to a zero-downtime rollout." : $"{risks.Count} risk{(risks.Count == 1 ? "" : "s")} to a zero-downtime rollout", risks);
         }
@@ -33,7 +32,7 @@ public sealed class RolloutSafety(IKubernetesClientProvider clients, KubernetesR
         {
             return new(OperationOutcome.NotFound, $"Deployment {ns}/{name} was not found.", []);
         }
-        catch (Exception e) when (e is HttpOperationException or HttpRequestException or Polly.CircuitBreaker.BrokenCircuitException or Polly.Timeout.TimeoutRejectedException)
+        catch (Exception e) when (KubernetesResilience.IsUnanswered(e))
         {
             return new(OperationOutcome.Unavailable, $"The safety check could not read the cluster: {e.Message}", []);
         }

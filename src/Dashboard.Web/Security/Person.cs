@@ -7,6 +7,7 @@ using Dashboard.ClusterServices.Operations;
 using Dashboard.ClusterServices.Resilience;
 using Dashboard.Web.Cluster;
 using k8s;
+using k8s.Models;
 using Microsoft.Extensions.Options;
 
 namespace Dashboard.Web.Security;
@@ -78,6 +79,14 @@ public sealed class PersonClients(ClusterConnection connection, IKubernetesClien
 
 public static class ClientConfiguration
 {
+    /// <summary>Who the cluster says a token belongs to (a SelfSubjectReview, which needs no RBAC). Throws 401 for a token it does not accept.</summary>
+    public static async Task<V1UserInfo> WhoIsAsync(KubernetesClientConfiguration cluster, string token, CancellationToken cancellationToken = default)
+    {
+        using var client = new Kubernetes(For(cluster, token));
+        var review = await client.AuthenticationV1.CreateSelfSubjectReviewAsync(new V1SelfSubjectReview(), cancellationToken: cancellationToken);
+        return review.Status.UserInfo;
+    }
+
     /// <summary>The cluster's address and certificate authority with a person's token as the only credential.</summary>
     public static KubernetesClientConfiguration For(KubernetesClientConfiguration cluster, string? token) => new()
     {

@@ -185,9 +185,7 @@ public static class SecurityRegistration
             {
                 try
                 {
-                    using var client = new Kubernetes(ClientConfiguration.For(await connection.ConfigurationAsync, token));
-                    var review = await client.AuthenticationV1.CreateSelfSubjectReviewAsync(new V1SelfSubjectReview());
-                    var user = review.Status.UserInfo;
+                    var user = await ClientConfiguration.WhoIsAsync(await connection.ConfigurationAsync, token);
                     var identity = new ClaimsIdentity(CookieAuthenticationDefaults.AuthenticationScheme, ClaimTypes.Name, ClaimTypes.Role);
                     identity.AddClaim(new Claim(ClaimTypes.Name, user.Username));
                     foreach (var group in user.Groups ?? []) identity.AddClaim(new Claim(PersonClaims.Group, group));
@@ -259,9 +257,7 @@ public sealed class RevalidatingPersonState(ILoggerFactory loggers, IOptions<Aut
         if (state.User.FindFirst(PersonClaims.Token)?.Value is not { } token) return state.User.Identity?.IsAuthenticated == true;
         try
         {
-            using var client = new Kubernetes(ClientConfiguration.For(await connection.ConfigurationAsync, token));
-            var review = await client.AuthenticationV1.CreateSelfSubjectReviewAsync(new V1SelfSubjectReview(), cancellationToken: cancellationToken);
-            return review.Status.UserInfo.Username == state.User.Identity?.Name;
+            return (await ClientConfiguration.WhoIsAsync(await connection.ConfigurationAsync, token, cancellationToken)).Username == state.User.Identity?.Name;
         }
         catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.Unauthorized)
         {
