@@ -62,6 +62,7 @@ public sealed class EmbeddedCluster : IAsyncDisposable
             Api.Create(ResourceTypes.Services, "default", SeedWorkloads.KubernetesService());
         Kubelet.EnsureNodes();
         if (fresh && Options.Seed) SeedWorkloads.Apply(Api);
+        if (fresh && Options.GeneratedPods > 0) SeedWorkloads.Generate(Api, Options.GeneratedPods, Options.GeneratedDeployments);
         _loop.Start();
         // Catch up with whatever was stored while no controller ran (a restart with a data path).
         foreach (var d in Store.List(ResourceTypes.Deployments, null).Items) _loop.Enqueue(DeploymentController.Kind, d.Key);

@@ -17,6 +17,12 @@ public sealed class EmbeddedClusterOptions
     /// <summary>Create the seed workloads of the source articles on an empty cluster.</summary>
     public bool Seed { get; set; } = true;
 
+    /// <summary>On an empty cluster, also generate this many pods in namespace <c>bench</c> (to try the dashboard at scale).</summary>
+    public int GeneratedPods { get; set; }
+
+    /// <summary>How many Deployments the generated pods are spread over.</summary>
+    public int GeneratedDeployments { get; set; } = 50;
+
     /// <summary>When set, state is kept on disk here and survives restarts.</summary>
     public string? DataPath { get; set; }
 

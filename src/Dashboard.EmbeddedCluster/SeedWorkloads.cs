@@ -110,6 +110,42 @@ public static class SeedWorkloads
         }
     }
 
+    /// <summary>The namespace of the generated workload.</summary>
+    public const string GeneratedNamespace = "bench";
+
+    /// <summary>
+    /// A generated workload to try the dashboard at scale: <paramref name="pods"/> pods spread over
+    /// <paramref name="deployments"/> Deployments <c>app-000</c>, <c>app-001</c>... in namespace <c>bench</c>.
+    /// </summary>
+    public static void Generate(ClusterApi api, int pods, int deployments)
+    {
+        deployments = Math.Clamp(deployments, 1, Math.Max(1, pods));
+        if (api.Find(ResourceTypes.Namespaces, null, GeneratedNamespace) is null)
+            api.Create(ResourceTypes.Namespaces, null, new JsonObject { ["apiVersion"] = "v1", ["kind"] = "Namespace", ["metadata"] = new JsonObject { ["name"] = GeneratedNamespace } });
+        for (var i = 0; i < deployments; i++)
+        {
+            var name = $"app-{i:D3}";
+            // The remainder goes to the first Deployments, so the total is exactly `pods`.
+            var replicas = pods / deployments + (i < pods % deployments ? 1 : 0);
+            api.Create(ResourceTypes.Deployments, GeneratedNamespace, new JsonObject
+            {
+                ["apiVersion"] = "apps/v1",
+                ["kind"] = "Deployment",
+                ["metadata"] = new JsonObject { ["name"] = name },
+                ["spec"] = new JsonObject
+                {
+                    ["replicas"] = replicas,
+                    ["selector"] = new JsonObject { ["matchLabels"] = new JsonObject { ["app"] = name } },
+                    ["template"] = new JsonObject
+                    {
+                        ["metadata"] = new JsonObject { ["labels"] = new JsonObject { ["app"] = name } },
+                        ["spec"] = new JsonObject { ["containers"] = new JsonArray(new JsonObject { ["name"] = "app", ["image"] = $"registry.local/{name}:1.0" }) },
+                    },
+                },
+            });
+        }
+    }
+
     public static IEnumerable<JsonObject> Documents(string yaml) =>
         yaml.Split("\n---", StringSplitOptions.RemoveEmptyEntries).Select(d => (JsonObject)YamlJson.Parse(d)!);
 

@@ -9,14 +9,13 @@ namespace Dashboard.Benchmarks;
 /// <summary>An embedded cluster on a free loopback port with a generated workload in namespace "bench", every pod Running.</summary>
 static class BenchCluster
 {
-    public const string Namespace = "bench";
+    public const string Namespace = SeedWorkloads.GeneratedNamespace;
 
     /// <summary>A token the benchmark's hub clients sign in to the dashboard with (the cluster checks tokens, as a real one does).</summary>
     public const string ViewerToken = "bench-viewer";
 
     public static async Task<EmbeddedClusterHost> StartAsync(int pods, int deployments)
     {
-        var perDeployment = pods / deployments;
         var dir = Path.Combine(Path.GetTempPath(), "rollout-bench", Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(dir);
         var tokens = Path.Combine(dir, "tokens.csv");
@@ -28,21 +27,10 @@ static class BenchCluster
         });
         await host.StartAsync();
         var clock = Stopwatch.StartNew();
-        var api = host.Cluster.Api;
-        api.Create(ResourceTypes.Namespaces, null, new JsonObject { ["apiVersion"] = "v1", ["kind"] = "Namespace", ["metadata"] = new JsonObject { ["name"] = Namespace } });
-        for (var i = 0; i < deployments; i++)
-        {
-            var name = $"app-{i:D3}";
-            const string Template = """
-                {"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"NAME"},
-                 "spec":{"replicas":REPLICAS,"selector":{"matchLabels":{"app":"NAME"}},
-                         "template":{"metadata":{"labels":{"app":"NAME"}},"spec":{"containers":[{"name":"app","image":"registry.local/NAME:1.0"}]}}}}
-                """;
-            api.Create(ResourceTypes.Deployments, Namespace, (JsonObject)JsonNode.Parse(Template.Replace("NAME", name).Replace("REPLICAS", perDeployment.ToString(CultureInfo.InvariantCulture)))!);
-        }
-        while (host.Cluster.Store.Where(ResourceTypes.Pods, Namespace, p => p.Object["status"]?["phase"]?.ToString() == "Running").Count < perDeployment * deployments)
+        SeedWorkloads.Generate(host.Cluster.Api, pods, deployments);
+        while (host.Cluster.Store.Where(ResourceTypes.Pods, Namespace, p => p.Object["status"]?["phase"]?.ToString() == "Running").Count < pods)
             await Task.Delay(200);
-        Console.WriteLine($"cluster: {perDeployment * deployments} running pods in {deployments} deployments after {clock.Elapsed.TotalSeconds:0.0} s");
+        Console.WriteLine($"cluster: {pods} running pods in {deployments} deployments after {clock.Elapsed.TotalSeconds:0.0} s");
         return host;
     }
 

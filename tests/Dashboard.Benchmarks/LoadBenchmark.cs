@@ -149,7 +149,7 @@ static class LoadBenchmark
         var heapWithPages = await HeapAsync(stats);
         const int ExtraPages = 5;
         var extra = new List<Microsoft.Playwright.IPage>();
-        for (var i = 0; i < ExtraPages; i++)
+        for (var i = 0; i < ExtraPages && watched.Count > 0; i++)
         {
             var page = await context.NewPageAsync();
             await page.GotoAsync(new Uri(dashboard.Url, $"namespaces/{BenchCluster.Namespace}/deployments/{watched[i % watched.Count]}").ToString());
@@ -174,7 +174,7 @@ static class LoadBenchmark
         {
             if (BenchCluster.Touch(host, names[Random.Shared.Next(names.Length)], i) < 0)
                 names = host.Cluster.Store.List(ResourceTypes.Pods, BenchCluster.Namespace).Items.Select(p => p.Name).ToArray();
-            if (i % (rate * 2) == rate)
+            if (i % (rate * 2) == rate && watched.Count > 0)
             {
                 var target = watched[scaleUps % watched.Count];
                 scaleUps++;

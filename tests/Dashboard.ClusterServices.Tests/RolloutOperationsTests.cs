@@ -243,6 +243,43 @@ public class RolloutOperationsTests
         Assert.Equal(5, (await Read(h)).Spec.Replicas);
     }
 
+    /// <summary>The PATCH reaches the cluster and is applied; the answer never comes back.</summary>
+    sealed class LostAnswer : DelegatingHandler
+    {
+        public int Patches;
+
+        protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            var response = await base.SendAsync(request, cancellationToken);
+            if (request.Method == HttpMethod.Patch && Interlocked.Increment(ref Patches) == 1)
+            {
+                response.Dispose();
+                throw new HttpRequestException("Connection reset by peer");
+            }
+            return response;
+        }
+    }
+
+    [Fact]
+    public async Task A_change_whose_answer_is_lost_is_sent_once_applied_once_and_reported_as_uncertain()
+    {
+        var lost = new LostAnswer();
+        await using var h = await ServiceHarness.StartAsync(null, lost);
+        var generation = (await Read(h)).Metadata.Generation;
+
+        var result = await h.Operations.SetImageAsync(Ns, Name, null, "docker.io/library/flask-app:2.0", "ship 2.0", "alice");
+
+        Assert.Equal(OperationOutcome.Unavailable, result.Outcome);
+        Assert.Contains("may or may not have been applied", result.Message);
+        Assert.Equal(1, lost.Patches);
+        var d = await Read(h);
+        Assert.Equal(generation + 1, d.Metadata.Generation);
+        Assert.Equal("docker.io/library/flask-app:2.0", d.Spec.Template.Spec.Containers[0].Image);
+        await h.Cluster.KubectlAsync("rollout", "status", "deployment/flask-app", "--timeout=60s");
+        var history = await h.Operations.HistoryAsync(Ns, Name);
+        Assert.Equal([1L, 2L], history.Revisions.Select(r => r.Revision).Order());
+    }
+
     [Fact]
     public async Task Reads_retry_through_429s_honouring_retry_after()
     {

@@ -19,13 +19,19 @@ public abstract class MudTestContext : IAsyncLifetime
 
     protected FakeDashboardClient Use(FakeDashboardClient client)
     {
+        Use((IDashboardClient)client);
+        return client;
+    }
+
+    /// <summary>Components render against <paramref name="client"/>: a fake, or the app's real one.</summary>
+    protected void Use(IDashboardClient client)
+    {
         Ctx.JSInterop.Mode = JSRuntimeMode.Loose;
         Ctx.Services.AddMudServices(o => o.SnackbarConfiguration.ShowTransitionDuration = 0);
         Ctx.Services.AddSingleton<IDashboardClient>(client);
         Ctx.Services.AddSingleton(TimeProvider.System);
         Ctx.Render<MudPopoverProvider>();
         DialogHost = Ctx.Render<MudDialogProvider>();
-        return client;
     }
 
     public Task InitializeAsync() => Task.CompletedTask;

@@ -2,7 +2,6 @@ using System.Text.Json;
 using Dashboard.ClusterServices.Operations;
 using Dashboard.Web.Cluster;
 using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Http.Connections;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.AspNetCore.SignalR.Client;
@@ -24,18 +23,7 @@ public sealed class PodsHubTests : IAsyncLifetime
 
     public async Task DisposeAsync() => await _factory.DisposeAsync();
 
-    async Task<HubConnection> ConnectAsync()
-    {
-        var connection = new HubConnectionBuilder()
-            .WithUrl(new Uri(_factory.Server.BaseAddress, "hubs/pods"), o =>
-            {
-                o.Transports = HttpTransportType.LongPolling;
-                o.HttpMessageHandlerFactory = _ => _factory.Server.CreateHandler();
-            })
-            .Build();
-        await connection.StartAsync();
-        return connection;
-    }
+    Task<HubConnection> ConnectAsync() => TestApp.ConnectHubAsync(_factory);
 
     async Task WaitForFlaskReadyAsync()
     {

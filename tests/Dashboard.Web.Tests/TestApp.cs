@@ -1,16 +1,33 @@
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http.Connections;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.SignalR.Client;
 
 namespace Dashboard.Web.Tests;
 
 public static class TestApp
 {
     /// <summary>The app on a private embedded cluster at a free port, its kubeconfig under <paramref name="dir"/>.</summary>
-    public static WebApplicationFactory<Program> OnEmbeddedCluster(string dir, double timeScale = 1.0) => new WebApplicationFactory<Program>().WithWebHostBuilder(b =>
+    public static WebApplicationFactory<Program> OnEmbeddedCluster(string dir, double timeScale = 1.0, IDictionary<string, string>? settings = null) => new WebApplicationFactory<Program>().WithWebHostBuilder(b =>
     {
         b.UseSetting("Cluster:Mode", "Embedded");
         b.UseSetting("EmbeddedCluster:ApiUrl", "http://127.0.0.1:0");
         b.UseSetting("EmbeddedCluster:KubeconfigPath", Path.Combine(dir, "kubeconfig"));
         b.UseSetting("EmbeddedCluster:TimeScale", timeScale.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        foreach (var (key, value) in settings ?? new Dictionary<string, string>()) b.UseSetting(key, value);
     });
+
+    /// <summary>A SignalR client of <c>/hubs/pods</c> inside the test server (long polling: the test server has no sockets).</summary>
+    public static async Task<HubConnection> ConnectHubAsync(WebApplicationFactory<Program> factory)
+    {
+        var connection = new HubConnectionBuilder()
+            .WithUrl(new Uri(factory.Server.BaseAddress, "hubs/pods"), o =>
+            {
+                o.Transports = HttpTransportType.LongPolling;
+                o.HttpMessageHandlerFactory = _ => factory.Server.CreateHandler();
+            })
+            .Build();
+        await connection.StartAsync();
+        return connection;
+    }
 }

@@ -207,11 +207,14 @@ public sealed class SharedCache<TObject, TView> : ICacheHealthSource, IAsyncDisp
                     else _logger.LogDebug(e, "Watch of {Resource} reported an error", Resource);
                     watchScope.Cancel();
                 }, watchScope.Token);
+                var watchStarted = _clock.GetUtcNow();
+                var received = false;
                 try
                 {
                     await foreach (var (type, obj) in stream.WithCancellation(watchScope.Token))
                     {
                         watchdog.Change(_options.IdleTimeout, Timeout.InfiniteTimeSpan);
+                        received = true;
                         failures = 0;
                         relists = 0;
                         if (obj?.Metadata?.ResourceVersion is { Length: > 0 } rv) resourceVersion = rv;
@@ -223,7 +226,12 @@ public sealed class SharedCache<TObject, TView> : ICacheHealthSource, IAsyncDisp
                 catch (OperationCanceledException) when (!stop.IsCancellationRequested)
                 {
                     // The watchdog fired or the watch reported an error: resume below.
+                    received = true;
                 }
+                // As client-go's reflector: a watch the server closed at once with nothing in it is a
+                // failure, so a server that keeps closing watches is not hammered in a tight loop.
+                if (!received && !expired && _clock.GetUtcNow() - watchStarted < TimeSpan.FromSeconds(1))
+                    throw new IOException("very short watch: the API server closed the watch in under a second with no events");
                 if (expired)
                 {
                     _logger.LogInformation("Watch of {Resource} in {Namespace} expired (410); relisting", Resource, _namespace ?? "all namespaces");
@@ -249,6 +257,8 @@ public sealed class SharedCache<TObject, TView> : ICacheHealthSource, IAsyncDisp
                 failures++;
                 SetHealth(CacheConnection.Reconnecting, e.Message);
                 var delay = Backoff(failures);
+                // An overloaded API server (priority and fairness) says when to come back; never sooner.
+                if (Resilience.KubernetesResilience.RetryAfter(e) is { } asked && asked > delay) delay = asked;
                 _logger.LogWarning("Reflector for {Resource} in {Namespace} failed ({Error}); retrying in {Delay} ms", Resource, _namespace ?? "all namespaces", e.Message, (int)delay.TotalMilliseconds);
                 try { await Task.Delay(delay, _clock, stop); }
                 catch (OperationCanceledException) { break; }

@@ -67,7 +67,8 @@ public sealed class KubernetesResilience
         _ => false,
     };
 
-    static TimeSpan? RetryAfter(Exception? e)
+    /// <summary>How long a 429 asked us to wait (capped at 30 s); null for anything else.</summary>
+    public static TimeSpan? RetryAfter(Exception? e)
     {
         if (e is HttpOperationException { Response.StatusCode: HttpStatusCode.TooManyRequests } h
             && h.Response.Headers.TryGetValue("Retry-After", out var values)

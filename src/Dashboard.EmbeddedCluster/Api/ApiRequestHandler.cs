@@ -485,7 +485,8 @@ public sealed class ApiRequestHandler(EmbeddedCluster cluster, ApiMetrics metric
                 var body = await ReadObject(context.Request);
                 var settings = faults.Set(body);
                 if (settings.ExpireWatches) { cluster.Store.ExpireHistory(); cluster.Store.CloseAllWatches(); }
-                if (settings.DropWatches) cluster.Store.CloseAllWatches();
+                // closeWatches: a one-off drop of every open watch, whatever else the body switches on.
+                if (settings.DropWatches || body["closeWatches"]?.ToString() == "true") cluster.Store.CloseAllWatches();
                 await WriteJson(context, 200, faults.Describe());
                 return;
             case "DELETE":
