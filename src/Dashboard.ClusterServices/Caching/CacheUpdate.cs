@@ -42,7 +42,12 @@ public interface ICacheHealthSource
     /// <summary>Objects held.</summary>
     int Count { get; }
     int ReaderCount { get; }
+    /// <summary>The most changes any one reader has not read yet: a stalled reader shows here, bounded by <see cref="Count"/>.</summary>
+    int MostUnread { get; }
 }
+
+/// <summary>One running cache, for <c>/stats</c>.</summary>
+public sealed record CacheStats(string Resource, string? Namespace, int Objects, int Readers, int MostUnread);
 
 /// <summary>
 /// The cluster as every running cache sees it: the worst connection state, the newest event, and which

@@ -71,10 +71,10 @@ public sealed class ClusterCache(IKubernetesClientProvider clients, ReflectorOpt
         lock (_gate) return _entries.GetValueOrDefault((resource, ns))?.Cache as SharedCache<TObject, TView>;
     }
 
-    /// <summary>Each running cache: what it holds and how many readers share its one watch.</summary>
-    public IReadOnlyList<(string Resource, string? Namespace, int Objects, int Readers)> Stats()
+    /// <summary>Each running cache: what it holds, how many readers share its one watch, and the longest unread queue among them.</summary>
+    public IReadOnlyList<CacheStats> Stats()
     {
-        lock (_gate) return _entries.Select(e => (e.Key.Resource, e.Key.Namespace, e.Value.Cache.Count, e.Value.Cache.ReaderCount)).ToList();
+        lock (_gate) return _entries.Select(e => new CacheStats(e.Key.Resource, e.Key.Namespace, e.Value.Cache.Count, e.Value.Cache.ReaderCount, e.Value.Cache.MostUnread)).ToList();
     }
 
     public IReadOnlyList<(string Resource, string? Namespace, int Readers)> Running()

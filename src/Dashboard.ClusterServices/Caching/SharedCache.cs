@@ -63,6 +63,7 @@ public sealed class SharedCache<TObject, TView> : ICacheHealthSource, IAsyncDisp
     public long EventsApplied => Interlocked.Read(ref _eventsApplied);
     public int ReaderCount { get { lock (_gate) return _readers.Count; } }
     public int Count { get { lock (_gate) return _items.Count; } }
+    public int MostUnread { get { lock (_gate) return _readers.Count == 0 ? 0 : _readers.Max(r => r.PendingCount); } }
 
     /// <summary>Completes once the first list has been applied.</summary>
     public Task Synced => _synced.Task;

@@ -25,8 +25,8 @@ public sealed class CircuitCounter : CircuitHandler
 public static class DashboardStats
 {
     /// <summary>
-    /// <c>GET /stats</c>: the process's memory, open circuits, and each shared cache with its objects and
-    /// readers. Behind sign-in like every page; the load benchmark reads it.
+    /// <c>GET /stats</c>: the process's memory, open circuits, and each shared cache with its objects,
+    /// readers and the longest unread queue among them (a stalled viewer shows there). Behind sign-in like every page; the load benchmark reads it.
     /// </summary>
     public static void MapDashboardStats(this WebApplication app) => app.MapGet("/stats", (ClusterCache cache, CircuitCounter circuits, bool? collect) =>
     {
@@ -37,7 +37,7 @@ public static class DashboardStats
             workingSetBytes = process.WorkingSet64,
             managedHeapBytes = GC.GetTotalMemory(false),
             circuits = circuits.Open,
-            caches = cache.Stats().Select(s => new { resource = s.Resource, @namespace = s.Namespace, objects = s.Objects, readers = s.Readers }),
+            caches = cache.Stats().Select(s => new { resource = s.Resource, @namespace = s.Namespace, objects = s.Objects, readers = s.Readers, mostUnread = s.MostUnread }),
         });
     });
 }
