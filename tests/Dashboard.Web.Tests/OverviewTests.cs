@@ -47,6 +47,24 @@ public sealed class OverviewTests : MudTestContext
     }
 
     [Fact]
+    public async Task Healthy_pod_changes_cost_the_overview_no_render_and_a_pod_that_cannot_pull_shows_at_once()
+    {
+        var d = FakeDashboardClient.Deployment("default", "web", replicas: 200, updated: 100, available: 200, image: "web:2", progressReason: "ReplicaSetUpdated");
+        var pods = Enumerable.Range(0, 200).Select(i => FakeDashboardClient.Pod("default", $"web-{i}", "web", "web:2", "Running")).ToArray();
+        var client = Arrange([d], pods);
+        var cut = Ctx.Render<Overview>();
+        await Task.Delay(400);
+        var renders = cut.Instance.Renders;
+
+        foreach (var pod in pods) client.Pods.Push(new Change<Dashboard.ClusterServices.Model.PodView>(ChangeKind.Upsert, $"default/{pod.Name}", pod with { Restarts = 1 }));
+        await Task.Delay(600);
+        Assert.Equal(renders, cut.Instance.Renders);
+
+        client.Pods.Push(new Change<Dashboard.ClusterServices.Model.PodView>(ChangeKind.Upsert, "default/web-7", pods[7] with { Status = "ImagePullBackOff" }));
+        cut.WaitForAssertion(() => Assert.Equal("Stuck", cut.Find("tr[data-deployment='default/web']").GetAttribute("data-state")), TimeSpan.FromSeconds(5));
+    }
+
+    [Fact]
     public void Changes_from_the_cluster_appear_without_a_reload()
     {
         var client = Arrange(FakeDashboardClient.Deployment("default", "web"));

@@ -23,13 +23,16 @@ public static class RolloutStatus
         return $"deployment \"{d.Name}\" successfully rolled out";
     }
 
+    /// <summary>A pod that will not become ready by waiting: what makes a rollout stuck. The overview keeps only these.</summary>
+    public static bool IsStuck(PodView p) => !p.IsTerminating && StuckReasons.Contains(p.Status);
+
     /// <param name="newPods">Pods of the Deployment's newest ReplicaSet (those carrying its template hash).</param>
     public static RolloutState Evaluate(DeploymentView d, IEnumerable<PodView> newPods)
     {
         var message = KubectlMessage(d);
         if (d.Condition("Progressing")?.Reason == "ProgressDeadlineExceeded")
             return new(RolloutPhase.Failed, message, d.Condition("Progressing")?.Message);
-        var stuck = newPods.Where(p => !p.IsTerminating && StuckReasons.Contains(p.Status)).ToList();
+        var stuck = newPods.Where(IsStuck).ToList();
         if (stuck.Count > 0)
             return new(RolloutPhase.Stuck, message, $"{stuck.Count} new pod{(stuck.Count == 1 ? "" : "s")} in {string.Join(", ", stuck.Select(p => p.Status).Distinct())}");
         if (d.Paused) return new(RolloutPhase.Paused, message, "Deployment is paused");

@@ -48,6 +48,7 @@ public static class ClusterServicesRegistration
         services.AddSingleton(sp => new Dashboard.ClusterServices.Timeline.RolloutTimelines(sp.GetRequiredService<ClusterCache>(), sp.GetRequiredService<TimeProvider>()));
         services.AddHostedService<RolloutTimelinesHost>();
         services.AddSingleton<ClusterContexts>();
+        services.AddSingleton<Dashboard.Web.Security.PermissionCache>();
         services.AddScoped<Dashboard.Web.Model.IDashboardClient, Dashboard.Web.Model.DashboardClient>();
         return services;
     }

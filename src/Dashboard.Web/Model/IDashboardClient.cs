@@ -4,7 +4,6 @@ using Dashboard.ClusterServices.Operations;
 using Dashboard.ClusterServices.Probing;
 using Dashboard.ClusterServices.Safety;
 using Dashboard.ClusterServices.Timeline;
-using System.Collections.Concurrent;
 using System.Security.Claims;
 using Dashboard.Web.Cluster;
 using Dashboard.Web.Security;
@@ -89,12 +88,9 @@ public interface IDashboardClient
 /// One browser session's view of the service layer: the context it picked, and operations acting as
 /// the person signed in. Scoped per circuit; the caches behind it are shared by everyone.
 /// </summary>
-public sealed class DashboardClient(ClusterContexts clusters, PersonClients people, AuthenticationStateProvider authentication) : IDashboardClient
+public sealed class DashboardClient(ClusterContexts clusters, PersonClients people, PermissionCache permissions, AuthenticationStateProvider authentication) : IDashboardClient
 {
-    static readonly TimeSpan PermissionTtl = TimeSpan.FromSeconds(30);
-
     ClusterScope _scope = clusters.Get(null);
-    readonly ConcurrentDictionary<string, (DateTimeOffset At, bool Allowed)> _permissions = new(StringComparer.Ordinal);
 
     ClusterCache Cache => _scope.Cache;
 
@@ -130,8 +126,8 @@ public sealed class DashboardClient(ClusterContexts clusters, PersonClients peop
     async Task<bool> AllowedAsync(Person person, string verb, string group, string resource, string ns, CancellationToken cancellationToken)
     {
         if (people.Mode == AuthMode.None) return true;
-        var key = $"{person.Name}|{verb}|{group}|{resource}|{ns}";
-        if (_permissions.TryGetValue(key, out var known) && DateTimeOffset.UtcNow - known.At < PermissionTtl) return known.Allowed;
+        var key = PermissionCache.Key(_scope.Context, person.Name, verb, group, resource, ns);
+        if (permissions.TryGet(key, out var known)) return known;
         bool allowed;
         try
         {
@@ -146,7 +142,7 @@ public sealed class DashboardClient(ClusterContexts clusters, PersonClients peop
             // Unknown is not allowed: the button stays disabled, and the cluster would refuse anyway.
             return false;
         }
-        _permissions[key] = (DateTimeOffset.UtcNow, allowed);
+        permissions.Set(key, allowed);
         return allowed;
     }
 
@@ -157,8 +153,11 @@ public sealed class DashboardClient(ClusterContexts clusters, PersonClients peop
         var person = await PersonAsync();
         var visible = new HashSet<string>(StringComparer.Ordinal);
         if (person is null) return visible;
-        foreach (var ns in all)
-            if (await AllowedAsync(person, "list", "apps", "deployments", ns, cancellationToken)) visible.Add(ns);
+        // One review answers for every namespace when the person may list cluster-wide; otherwise ask for each, together.
+        if (await AllowedAsync(person, "list", "apps", "deployments", "", cancellationToken)) return all.ToHashSet(StringComparer.Ordinal);
+        var answers = await Task.WhenAll(all.Select(async ns => (ns, allowed: await AllowedAsync(person, "list", "apps", "deployments", ns, cancellationToken))));
+        foreach (var (ns, allowed) in answers)
+            if (allowed) visible.Add(ns);
         return visible;
     }
 

@@ -21,16 +21,27 @@ public sealed class LiveCollection<T>(Func<T, string> key, Func<T, bool>? keep =
             if (keep is null || keep(item)) _items[key(item)] = item;
     }
 
-    public void Apply(CacheUpdate<T> update)
+    /// <summary>Applies an update; false when it touched nothing this collection keeps (no render needed).</summary>
+    public bool Apply(CacheUpdate<T> update)
     {
         if (keep is null)
         {
             update.ApplyTo(_items, key);
-            return;
+            return update.IsReset || update.Changes.Count > 0;
         }
-        if (update.Reset is { } all) Replace(all);
+        var changed = false;
+        if (update.Reset is { } all)
+        {
+            Replace(all);
+            changed = true;
+        }
         foreach (var change in update.Changes)
-            if (change.Kind == ChangeKind.Delete || !keep(change.View)) _items.Remove(change.Key);
-            else _items[change.Key] = change.View;
+            if (change.Kind == ChangeKind.Delete || !keep(change.View)) changed |= _items.Remove(change.Key);
+            else
+            {
+                _items[change.Key] = change.View;
+                changed = true;
+            }
+        return changed;
     }
 }

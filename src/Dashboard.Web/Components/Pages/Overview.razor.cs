@@ -9,7 +9,8 @@ public sealed partial class Overview
     public const string AllNamespaces = "*";
 
     readonly LiveCollection<DeploymentView> _deployments = new(static d => $"{d.Namespace}/{d.Name}");
-    readonly LiveCollection<PodView> _pods = new(static p => $"{p.Namespace}/{p.Name}");
+    // Only stuck pods change what the overview shows (a rollout's state), so a circuit keeps only those, not every pod.
+    readonly LiveCollection<PodView> _pods = new(static p => $"{p.Namespace}/{p.Name}", RolloutStatus.IsStuck);
     IReadOnlyList<string> _namespaces = [];
     string _namespace = AllNamespaces;
     string? _search;

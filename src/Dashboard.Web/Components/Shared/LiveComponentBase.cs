@@ -42,12 +42,14 @@ public abstract class LiveComponentBase : ComponentBase, IAsyncDisposable
             while (!_stop.IsCancellationRequested)
             {
                 var update = await feed.ReadAsync(_stop.Token);
+                var changed = false;
                 await InvokeAsync(() =>
                 {
-                    target.Apply(update);
-                    afterUpdate?.Invoke();
+                    changed = target.Apply(update);
+                    if (changed) afterUpdate?.Invoke();
                 });
-                RequestRender();
+                // Changes to objects this page does not keep (another Deployment's pods) cost no render.
+                if (changed) RequestRender();
             }
         }
         catch (OperationCanceledException)
