@@ -55,22 +55,11 @@ public sealed class FaultsAtScaleTests(ITestOutputHelper output) : MudTestContex
     [Fact]
     public async Task After_every_fault_each_viewer_of_5000_pods_equals_a_fresh_list_within_15_seconds_and_the_banner_said_reconnecting()
     {
-        var dir = Path.Combine(Path.GetTempPath(), "web-tests", Guid.NewGuid().ToString("N"));
-        await using var factory = TestApp.OnEmbeddedCluster(dir, timeScale: 0.02, new Dictionary<string, string>
-        {
-            ["EmbeddedCluster:Seed"] = "false",
-            ["EmbeddedCluster:DataPlane"] = "false",
-            ["EmbeddedCluster:GeneratedPods"] = Pods.ToString(CultureInfo.InvariantCulture),
-            ["EmbeddedCluster:WatchHistory"] = "100000",
-        });
+        await using var factory = TestApp.OnGeneratedCluster(Pods);
         factory.CreateClient().Dispose();
         var cluster = factory.Services.GetRequiredService<ClusterConnection>().Embedded!;
         var clock = Stopwatch.StartNew();
-        while (cluster.Cluster.Store.Where(ResourceTypes.Pods, Ns, p => p.Object["status"]?["phase"]?.ToString() == "Running").Count < Pods)
-        {
-            Assert.True(clock.Elapsed < TimeSpan.FromMinutes(2), "the generated pods never all ran");
-            await Task.Delay(200);
-        }
+        await TestApp.WaitForGeneratedPodsAsync(cluster, Pods);
         output.WriteLine($"{Pods} pods running after {clock.Elapsed.TotalSeconds:0.0} s");
         using var stop = new CancellationTokenSource();
         var viewers = new List<Viewer>();

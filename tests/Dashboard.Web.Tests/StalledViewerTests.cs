@@ -94,14 +94,7 @@ public sealed class StalledViewerTests(ITestOutputHelper output)
     [Fact]
     public async Task A_hub_client_that_stops_reading_holds_at_most_one_change_per_pod_and_catches_up_when_it_reads_again()
     {
-        var dir = Path.Combine(Path.GetTempPath(), "web-tests", Guid.NewGuid().ToString("N"));
-        await using var factory = TestApp.OnEmbeddedCluster(dir, timeScale: 0.02, new Dictionary<string, string>
-        {
-            ["EmbeddedCluster:Seed"] = "false",
-            ["EmbeddedCluster:DataPlane"] = "false",
-            ["EmbeddedCluster:GeneratedPods"] = Pods.ToString(CultureInfo.InvariantCulture),
-            ["EmbeddedCluster:WatchHistory"] = "100000",
-        }).WithWebHostBuilder(b => b.ConfigureServices(services => services.Configure<SocketTransportOptions>(o => o.CreateBoundListenSocket = endpoint =>
+        await using var factory = TestApp.OnGeneratedCluster(Pods).WithWebHostBuilder(b => b.ConfigureServices(services => services.Configure<SocketTransportOptions>(o => o.CreateBoundListenSocket = endpoint =>
         {
             // Small kernel buffers, so a client that stops reading pushes back within kilobytes, not megabytes.
             var socket = SocketTransportOptions.CreateDefaultBoundListenSocket(endpoint);
@@ -112,12 +105,7 @@ public sealed class StalledViewerTests(ITestOutputHelper output)
         factory.StartServer();
         var server = new Uri(factory.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
         var cluster = factory.Services.GetRequiredService<ClusterConnection>().Embedded!;
-        var clock = Stopwatch.StartNew();
-        while (cluster.Cluster.Store.Where(ResourceTypes.Pods, Ns, p => p.Object["status"]?["phase"]?.ToString() == "Running").Count < Pods)
-        {
-            Assert.True(clock.Elapsed < TimeSpan.FromMinutes(2), "the generated pods never all ran");
-            await Task.Delay(200);
-        }
+        await TestApp.WaitForGeneratedPodsAsync(cluster, Pods);
         using var stop = new CancellationTokenSource();
 
         using var frozen = await RawHubStream.OpenAsync(server, Ns);

@@ -7,5 +7,8 @@ namespace Dashboard.ClusterServices.Caching;
 public interface IViewFeed<TView> : IAsyncDisposable
 {
     IReadOnlyList<TView> Snapshot { get; }
+
+    /// <summary>The reader has copied what it keeps of the snapshot: the feed lets go of it (a namespace's worth, per page).</summary>
+    void ReleaseSnapshot() { }
     ValueTask<CacheUpdate<TView>> ReadAsync(CancellationToken cancellationToken = default);
 }

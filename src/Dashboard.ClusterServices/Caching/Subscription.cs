@@ -22,14 +22,18 @@ public sealed class Subscription<TView> : IViewFeed<TView>
 
     internal Subscription(IReadOnlyList<TView> snapshot, Func<IReadOnlyList<TView>> freshSnapshot, int maxPending, Func<Subscription<TView>, ValueTask> onDispose)
     {
-        Snapshot = snapshot;
+        _initial = snapshot;
         _snapshot = freshSnapshot;
         _maxPending = maxPending;
         _onDispose = onDispose;
     }
 
-    /// <summary>Every object at the moment of subscribing.</summary>
-    public IReadOnlyList<TView> Snapshot { get; }
+    IReadOnlyList<TView> _initial;
+
+    /// <summary>Every object at the moment of subscribing (empty once released).</summary>
+    public IReadOnlyList<TView> Snapshot => _initial;
+
+    public void ReleaseSnapshot() => _initial = [];
 
     /// <summary>Changes queued and not yet read (for tests and diagnostics).</summary>
     public int PendingCount { get { lock (_gate) return _pending.Count; } }

@@ -32,6 +32,7 @@ public abstract class LiveComponentBase : ComponentBase, IAsyncDisposable
     {
         _feeds.Add(feed);
         target.Replace(feed.Snapshot);
+        feed.ReleaseSnapshot();
         _loops.Add(FollowAsync(feed, target, afterUpdate));
     }
 
