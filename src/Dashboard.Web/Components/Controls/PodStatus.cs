@@ -1,9 +1,15 @@
-@Render(Status, Ready)
+using Microsoft.AspNetCore.Components;
+using MudBlazor;
 
-@code {
-    [Parameter, EditorRequired] public required string Status { get; set; }
-    [Parameter] public bool Ready { get; set; }
+namespace Dashboard.Web.Components.Controls;
 
+/// <summary>
+/// A pod's status with kubectl's text, an icon and a colour for its kind. Markup, not a component: a
+/// pod table renders it once per row, and a component (and a MudIcon inside it) per row is what a
+/// circuit's memory is mostly made of.
+/// </summary>
+public static class PodStatus
+{
     /// <summary>A CSS-safe category: each of the states an operator must tell apart gets its own look.</summary>
     public static string Kind(string status, bool ready) => status switch
     {
@@ -17,10 +23,6 @@
         _ => "other",
     };
 
-    /// <summary>
-    /// The status as markup, without component instances: a pod table renders it once per row, and a
-    /// component (and a MudIcon inside it) per row is what a circuit's memory is mostly made of.
-    /// </summary>
     public static RenderFragment Render(string status, bool ready) => builder =>
     {
         var kind = Kind(status, ready);
