@@ -223,16 +223,15 @@ public sealed class SharedCache<TObject, TView> : ICacheHealthSource, IAsyncDisp
                         if (type is WatchEventType.Error || obj is null) continue;
                         Apply(type, obj);
                     }
+                    // The server ended the watch. As client-go's reflector: ended at once with nothing in it is a
+                    // failure, so a server that keeps closing watches is not hammered in a tight loop.
+                    if (!received && !expired && _clock.GetUtcNow() - watchStarted < TimeSpan.FromSeconds(1))
+                        throw new IOException("very short watch: the API server closed the watch in under a second with no events");
                 }
                 catch (OperationCanceledException) when (!stop.IsCancellationRequested)
                 {
                     // The watchdog fired or the watch reported an error: resume below.
-                    received = true;
                 }
-                // As client-go's reflector: a watch the server closed at once with nothing in it is a
-                // failure, so a server that keeps closing watches is not hammered in a tight loop.
-                if (!received && !expired && _clock.GetUtcNow() - watchStarted < TimeSpan.FromSeconds(1))
-                    throw new IOException("very short watch: the API server closed the watch in under a second with no events");
                 if (expired)
                 {
                     _logger.LogInformation("Watch of {Resource} in {Namespace} expired (410); relisting", Resource, _namespace ?? "all namespaces");
