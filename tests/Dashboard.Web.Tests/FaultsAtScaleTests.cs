@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
-using System.Globalization;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Bunit;
@@ -29,29 +28,6 @@ public sealed class FaultsAtScaleTests(ITestOutputHelper output) : MudTestContex
     const string Ns = SeedWorkloads.GeneratedNamespace;
     static readonly TimeSpan Convergence = TimeSpan.FromSeconds(15);
 
-    /// <summary>One viewer's copy of the namespace's pods: name to resourceVersion.</summary>
-    sealed class Viewer(string name)
-    {
-        readonly Lock _gate = new();
-        readonly Dictionary<string, string> _pods = new(StringComparer.Ordinal);
-        public string Name { get; } = name;
-        public void Set(string pod, string rv) { lock (_gate) _pods[pod] = rv; }
-        public void Remove(string pod) { lock (_gate) _pods.Remove(pod); }
-        public void Replace(IEnumerable<KeyValuePair<string, string>> all) { lock (_gate) { _pods.Clear(); foreach (var (k, v) in all) _pods[k] = v; } }
-        public Dictionary<string, string> Copy() { lock (_gate) return new(_pods, StringComparer.Ordinal); }
-    }
-
-    static Dictionary<string, string> FreshList(EmbeddedClusterHost cluster) =>
-        cluster.Cluster.Store.List(ResourceTypes.Pods, Ns).Items.ToDictionary(o => o.Name, o => o.ResourceVersion.ToString(CultureInfo.InvariantCulture), StringComparer.Ordinal);
-
-    static string Difference(Dictionary<string, string> fresh, Dictionary<string, string> mine)
-    {
-        var missing = fresh.Keys.Where(k => !mine.ContainsKey(k)).ToList();
-        var ghosts = mine.Keys.Where(k => !fresh.ContainsKey(k)).ToList();
-        var stale = fresh.Where(kv => mine.TryGetValue(kv.Key, out var rv) && rv != kv.Value).Select(kv => kv.Key).ToList();
-        return $"{missing.Count} missing, {ghosts.Count} ghosts ({string.Join(", ", ghosts.Take(3))}), {stale.Count} stale";
-    }
-
     [Fact]
     public async Task After_every_fault_each_viewer_of_5000_pods_equals_a_fresh_list_within_15_seconds_and_the_banner_said_reconnecting()
     {
@@ -59,17 +35,17 @@ public sealed class FaultsAtScaleTests(ITestOutputHelper output) : MudTestContex
         factory.CreateClient().Dispose();
         var cluster = factory.Services.GetRequiredService<ClusterConnection>().Embedded!;
         var clock = Stopwatch.StartNew();
-        await TestApp.WaitForGeneratedPodsAsync(cluster, Pods);
+        await GeneratedPods.WaitUntilRunningAsync(cluster, Pods);
         output.WriteLine($"{Pods} pods running after {clock.Elapsed.TotalSeconds:0.0} s");
         using var stop = new CancellationTokenSource();
-        var viewers = new List<Viewer>();
+        var viewers = new List<PodViewer>();
         var readers = new List<Task>();
 
         // Hub clients, through the whole network path of the hub.
         var connections = new List<HubConnection>();
         for (var i = 0; i < 8; i++)
         {
-            var viewer = new Viewer($"hub client {i}");
+            var viewer = new PodViewer($"hub client {i}");
             var connection = await TestApp.ConnectHubAsync(factory);
             connections.Add(connection);
             viewers.Add(viewer);
@@ -78,11 +54,7 @@ public sealed class FaultsAtScaleTests(ITestOutputHelper output) : MudTestContex
                 try
                 {
                     await foreach (var e in connection.StreamAsync<JsonElement>("StreamPods", Ns, stop.Token))
-                    {
-                        var pod = e.GetProperty("pod").GetProperty("name").GetString()!;
-                        if (e.GetProperty("type").GetString() == "DELETED") viewer.Remove(pod);
-                        else viewer.Set(pod, e.GetProperty("resourceVersion").GetString()!);
-                    }
+                        viewer.Apply(e.GetProperty("type").GetString()!, e.GetProperty("pod").GetProperty("name").GetString()!, e.GetProperty("resourceVersion").GetString()!);
                 }
                 catch (OperationCanceledException) { }
             }));
@@ -95,7 +67,7 @@ public sealed class FaultsAtScaleTests(ITestOutputHelper output) : MudTestContex
         {
             var session = factory.Services.CreateScope();
             sessions.Add(session);
-            var viewer = new Viewer($"page {i}");
+            var viewer = new PodViewer($"page {i}");
             viewers.Add(viewer);
             var feed = await session.ServiceProvider.GetRequiredService<IDashboardClient>().WatchPodsAsync(Ns);
             var state = feed.Snapshot.ToDictionary(p => $"{p.Namespace}/{p.Name}");
@@ -123,7 +95,7 @@ public sealed class FaultsAtScaleTests(ITestOutputHelper output) : MudTestContex
         var shown = new ConcurrentQueue<(TimeSpan At, string State)>();
         banner.OnMarkupUpdated += (_, _) => shown.Enqueue((clock.Elapsed, banner.FindAll("[data-connection]").FirstOrDefault()?.GetAttribute("data-connection") ?? "live"));
 
-        await AssertEveryViewerEqualsAFreshListAsync(cluster, viewers, "before any fault");
+        await GeneratedPods.AssertEveryViewerMatchesAsync(cluster, viewers, "before any fault", Convergence);
 
         using var http = new HttpClient { BaseAddress = cluster.Server.ApiUri };
         var scaled = 0;
@@ -137,7 +109,7 @@ public sealed class FaultsAtScaleTests(ITestOutputHelper output) : MudTestContex
             await churnStop.CancelAsync();
             await churn;
             var ended = clock.Elapsed;
-            await AssertEveryViewerEqualsAFreshListAsync(cluster, viewers, $"after {name}");
+            await GeneratedPods.AssertEveryViewerMatchesAsync(cluster, viewers, $"after {name}", Convergence);
             output.WriteLine($"{name}: every viewer equal to a fresh list {(clock.Elapsed - ended).TotalSeconds:0.0} s after the fault ended");
             var during = shown.Where(s => s.At >= from).Select(s => s.State).ToList();
             if (expectReconnecting) Assert.True(during.Contains("Reconnecting"), $"{name}: the banner never said reconnecting ({string.Join(", ", during)})");
@@ -174,10 +146,7 @@ public sealed class FaultsAtScaleTests(ITestOutputHelper output) : MudTestContex
         {
             var pods = store.List(ResourceTypes.Pods, Ns).Items;
             var pod = pods[random.Next(pods.Count)];
-            var changed = pod.Clone();
-            ((System.Text.Json.Nodes.JsonObject)changed["metadata"]!)["annotations"] = new System.Text.Json.Nodes.JsonObject { ["churn"] = tick.ToString(CultureInfo.InvariantCulture) };
-            try { store.Update(ResourceTypes.Pods, changed, pod.ResourceVersion); }
-            catch (Dashboard.EmbeddedCluster.Api.ApiException) { } // a controller changed or removed it meanwhile
+            GeneratedPods.Touch(cluster, pod, "churn", tick);
             if (tick % 10 == 0)
             {
                 // Scale one Deployment down by 10 pods and another up by 10: a hundred-odd deletions and creations a second.
@@ -191,21 +160,6 @@ public sealed class FaultsAtScaleTests(ITestOutputHelper output) : MudTestContex
                     """{"spec":{"template":{"spec":{"containers":[{"name":"app","image":"IMAGE"}]}}}}""".Replace("IMAGE", $"registry.local/app:{round + 2}.0", StringComparison.Ordinal));
             try { await Task.Delay(50, stop); }
             catch (OperationCanceledException) { }
-        }
-    }
-
-    async Task AssertEveryViewerEqualsAFreshListAsync(EmbeddedClusterHost cluster, List<Viewer> viewers, string when)
-    {
-        var deadline = Stopwatch.StartNew();
-        while (true)
-        {
-            var fresh = FreshList(cluster);
-            var behind = viewers.Select(v => (v, mine: v.Copy())).Where(x => x.mine.Count != fresh.Count || x.mine.Any(kv => !fresh.TryGetValue(kv.Key, out var rv) || rv != kv.Value)).ToList();
-            if (behind.Count == 0) return;
-            if (deadline.Elapsed > Convergence)
-                Assert.Fail($"{when}: {behind.Count} viewers still differ from a fresh list of {fresh.Count} pods after {Convergence.TotalSeconds} s: "
-                    + string.Join("; ", behind.Take(3).Select(b => $"{b.v.Name}: {Difference(fresh, b.mine)}")));
-            await Task.Delay(250);
         }
     }
 }

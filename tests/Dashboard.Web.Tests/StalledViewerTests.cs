@@ -1,6 +1,3 @@
-using System.Diagnostics;
-using System.Globalization;
-using System.Net;
 using System.Net.Http.Json;
 using System.Net.Sockets;
 using System.Net.WebSockets;
@@ -8,7 +5,6 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Dashboard.EmbeddedCluster;
-using Dashboard.EmbeddedCluster.Hosting;
 using Dashboard.Web.Cluster;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -34,8 +30,7 @@ public sealed class StalledViewerTests(ITestOutputHelper output)
     /// <summary>StreamPods over a raw WebSocket with a tiny receive buffer, read only when told to.</summary>
     sealed class RawHubStream(ClientWebSocket socket) : IDisposable
     {
-        public readonly Dictionary<string, string> Pods = new(StringComparer.Ordinal);
-        public readonly Lock Gate = new();
+        public PodViewer Viewer { get; } = new("the frozen client");
 
         public static async Task<RawHubStream> OpenAsync(Uri server, string ns)
         {
@@ -78,10 +73,7 @@ public sealed class StalledViewerTests(ITestOutputHelper output)
                         var message = JsonNode.Parse(frame)!.AsObject();
                         if (message["type"]?.GetValue<int>() != 2) continue; // handshake, pings
                         var item = message["item"]!;
-                        var pod = item["pod"]!["name"]!.ToString();
-                        lock (Gate)
-                            if (item["type"]!.ToString() == "DELETED") Pods.Remove(pod);
-                            else Pods[pod] = item["resourceVersion"]!.ToString();
+                        Viewer.Apply(item["type"]!.ToString(), item["pod"]!["name"]!.ToString(), item["resourceVersion"]!.ToString());
                     }
                 }
             }
@@ -105,28 +97,26 @@ public sealed class StalledViewerTests(ITestOutputHelper output)
         factory.StartServer();
         var server = new Uri(factory.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
         var cluster = factory.Services.GetRequiredService<ClusterConnection>().Embedded!;
-        await TestApp.WaitForGeneratedPodsAsync(cluster, Pods);
+        await GeneratedPods.WaitUntilRunningAsync(cluster, Pods);
         using var stop = new CancellationTokenSource();
 
         using var frozen = await RawHubStream.OpenAsync(server, Ns);
-        var live = new List<(HubConnection Connection, Dictionary<string, string> Pods, Task Reading)>();
+        var live = new List<(HubConnection Connection, PodViewer Viewer, Task Reading)>();
         for (var i = 0; i < 3; i++)
         {
             var connection = new HubConnectionBuilder().WithUrl(new Uri(server, "hubs/pods"), o => { o.Transports = HttpTransportType.WebSockets; o.SkipNegotiation = true; }).Build();
             await connection.StartAsync();
-            var pods = new Dictionary<string, string>(StringComparer.Ordinal);
+            var viewer = new PodViewer($"live client {i}");
             var reading = Task.Run(async () =>
             {
                 try
                 {
                     await foreach (var e in connection.StreamAsync<JsonElement>("StreamPods", Ns, stop.Token))
-                        lock (pods)
-                            if (e.GetProperty("type").GetString() == "DELETED") pods.Remove(e.GetProperty("pod").GetProperty("name").GetString()!);
-                            else pods[e.GetProperty("pod").GetProperty("name").GetString()!] = e.GetProperty("resourceVersion").GetString()!;
+                        viewer.Apply(e.GetProperty("type").GetString()!, e.GetProperty("pod").GetProperty("name").GetString()!, e.GetProperty("resourceVersion").GetString()!);
                 }
                 catch (OperationCanceledException) { }
             });
-            live.Add((connection, pods, reading));
+            live.Add((connection, viewer, reading));
         }
 
         // Every pod changes three times, and two Deployments are scaled (deletions and creations), while one client reads nothing.
@@ -135,13 +125,7 @@ public sealed class StalledViewerTests(ITestOutputHelper output)
         var store = cluster.Cluster.Store;
         for (var round = 0; round < 3; round++)
         {
-            foreach (var pod in store.List(ResourceTypes.Pods, Ns).Items)
-            {
-                var changed = pod.Clone();
-                ((JsonObject)changed["metadata"]!)["annotations"] = new JsonObject { ["round"] = round.ToString(CultureInfo.InvariantCulture) };
-                try { store.Update(ResourceTypes.Pods, changed, pod.ResourceVersion); }
-                catch (Dashboard.EmbeddedCluster.Api.ApiException) { }
-            }
+            foreach (var pod in store.List(ResourceTypes.Pods, Ns).Items) GeneratedPods.Touch(cluster, pod, "round", round);
             cluster.Cluster.Api.Patch(ResourceTypes.Deployments, Ns, $"app-{round:D3}", "application/merge-patch+json", """{"spec":{"replicas":80}}""");
             cluster.Cluster.Api.Patch(ResourceTypes.Deployments, Ns, $"app-{49 - round:D3}", "application/merge-patch+json", """{"spec":{"replicas":120}}""");
             mostUnread = Math.Max(mostUnread, await MostUnreadPodsAsync(stats));
@@ -150,7 +134,7 @@ public sealed class StalledViewerTests(ITestOutputHelper output)
         }
 
         // The others are current while the frozen one still reads nothing.
-        await AssertEqualsFreshListAsync(cluster, live.Select(l => (Func<Dictionary<string, string>>)(() => { lock (l.Pods) return new(l.Pods); })).ToList(), "live clients beside a frozen one");
+        await GeneratedPods.AssertEveryViewerMatchesAsync(cluster, live.Select(l => l.Viewer).ToList(), "live clients beside a frozen one", TimeSpan.FromSeconds(15));
         mostUnread = Math.Max(mostUnread, await MostUnreadPodsAsync(stats));
         output.WriteLine($"the frozen client's unread queue peaked at {mostUnread} changes for {store.List(ResourceTypes.Pods, Ns).Items.Count} pods");
         Assert.True(mostUnread > 0, "the frozen client never fell behind: its back-pressure did not reach the dashboard");
@@ -158,7 +142,7 @@ public sealed class StalledViewerTests(ITestOutputHelper output)
 
         // Reading again, it catches up with the truth (coalesced changes or a fresh snapshot, never a backlog of history).
         var resumed = Task.Run(() => frozen.ReadAsync(stop.Token));
-        await AssertEqualsFreshListAsync(cluster, [() => { lock (frozen.Gate) return new(frozen.Pods); }], "the frozen client after it read again");
+        await GeneratedPods.AssertEveryViewerMatchesAsync(cluster, [frozen.Viewer], "the frozen client after it read again", TimeSpan.FromSeconds(15));
 
         await stop.CancelAsync();
         await resumed;
@@ -173,18 +157,5 @@ public sealed class StalledViewerTests(ITestOutputHelper output)
     {
         var json = await stats.GetFromJsonAsync<JsonObject>("stats");
         return json!["caches"]!.AsArray().Where(c => c!["resource"]!.ToString() == "pods" && c["namespace"]?.ToString() == Ns).Select(c => (int)c!["mostUnread"]!).DefaultIfEmpty(0).Max();
-    }
-
-    static async Task AssertEqualsFreshListAsync(EmbeddedClusterHost cluster, IReadOnlyList<Func<Dictionary<string, string>>> viewers, string who)
-    {
-        var deadline = Stopwatch.StartNew();
-        while (true)
-        {
-            var fresh = cluster.Cluster.Store.List(ResourceTypes.Pods, Ns).Items.ToDictionary(o => o.Name, o => o.ResourceVersion.ToString(CultureInfo.InvariantCulture), StringComparer.Ordinal);
-            var differing = viewers.Select(copy => copy()).Count(mine => mine.Count != fresh.Count || mine.Any(kv => !fresh.TryGetValue(kv.Key, out var rv) || rv != kv.Value));
-            if (differing == 0) return;
-            Assert.True(deadline.Elapsed < TimeSpan.FromSeconds(15), $"{who}: {differing} differ from a fresh list of {fresh.Count} pods after 15 s");
-            await Task.Delay(250);
-        }
     }
 }

@@ -27,18 +27,6 @@ public static class TestApp
             ["EmbeddedCluster:WatchHistory"] = "100000",
         });
 
-    /// <summary>Waits until every generated pod runs.</summary>
-    public static async Task WaitForGeneratedPodsAsync(Dashboard.EmbeddedCluster.Hosting.EmbeddedClusterHost cluster, int pods)
-    {
-        var clock = System.Diagnostics.Stopwatch.StartNew();
-        while (cluster.Cluster.Store.Where(Dashboard.EmbeddedCluster.ResourceTypes.Pods, Dashboard.EmbeddedCluster.SeedWorkloads.GeneratedNamespace,
-                   p => p.Object["status"]?["phase"]?.ToString() == "Running").Count < pods)
-        {
-            if (clock.Elapsed > TimeSpan.FromMinutes(2)) throw new TimeoutException("the generated pods never all ran");
-            await Task.Delay(200);
-        }
-    }
-
     /// <summary>A SignalR client of <c>/hubs/pods</c> inside the test server (long polling: the test server has no sockets).</summary>
     public static async Task<HubConnection> ConnectHubAsync(WebApplicationFactory<Program> factory)
     {
