@@ -12,6 +12,7 @@ builder.Services.AddMudServices();
 builder.Services.Configure<ClusterOptions>(builder.Configuration.GetSection(ClusterOptions.Section));
 builder.Services.Configure<EmbeddedClusterOptions>(builder.Configuration.GetSection(EmbeddedClusterOptions.Section));
 builder.Services.AddSingleton<ClusterConnection>();
+builder.Services.AddSingleton<Dashboard.Web.Hubs.PodEventFeeds>();
 builder.Services.AddHostedService(sp => sp.GetRequiredService<ClusterConnection>());
 builder.Services.AddClusterServices();
 builder.Services.AddSingleton<CircuitCounter>();

@@ -156,6 +156,6 @@ public sealed class StalledViewerTests(ITestOutputHelper output)
     static async Task<int> MostUnreadPodsAsync(HttpClient stats)
     {
         var json = await stats.GetFromJsonAsync<JsonObject>("stats");
-        return json!["caches"]!.AsArray().Where(c => c!["resource"]!.ToString() == "pods" && c["namespace"]?.ToString() == Ns).Select(c => (int)c!["mostUnread"]!).DefaultIfEmpty(0).Max();
+        return json!["hubStreams"]!.AsArray().Where(c => c!["namespace"]?.ToString() == Ns).Select(c => (int)c!["mostUnread"]!).DefaultIfEmpty(0).Max();
     }
 }

@@ -28,7 +28,7 @@ public sealed class EndpointsController(ClusterApi api)
         }
         var selected = api.Store.Where(ResourceTypes.Pods, ns, o =>
                 LabelSelector.Labels(o.Object) is var labels && selector.All(s => labels.TryGetValue(s.Key, out var v) && v == s.Value))
-            .Select(o => ModelJson.ToModel<V1Pod>(o.Object))
+            .Select(o => o.View<V1Pod>())
             .Where(p => !string.IsNullOrEmpty(p.Status?.PodIP))
             .ToList();
         PublishSlice(service, selected);

@@ -70,7 +70,7 @@ public sealed class ReplicaSetController(ClusterApi api, EventRecorder events, C
 
     IEnumerable<V1Pod> OwnedPods(V1ReplicaSet rs) =>
         api.Store.OwnedBy(ResourceTypes.Pods, rs.Metadata.Uid).Where(o => Keys.IsControlledBy(o.Object, rs.Metadata.Uid))
-            .Select(o => ModelJson.ToModel<V1Pod>(o.Object));
+            .Select(o => o.View<V1Pod>());
 
     void CreatePod(V1ReplicaSet rs, System.Text.Json.Nodes.JsonObject rsJson)
     {

@@ -120,7 +120,7 @@ public sealed class DataPlane(EmbeddedCluster cluster, ILogger logger) : IAsyncD
         context.Response.Headers["X-Pod"] = podName;
         if (cluster.Store.Get(ResourceTypes.Pods, ns, podName) is not { } podObject)
             return Answer(context, StatusCodes.Status502BadGateway, $"pod {podName} is gone: connection refused\n");
-        var pod = ModelJson.ToModel<V1Pod>(podObject.Object);
+        var pod = podObject.View<V1Pod>();
         var (serving, reason) = cluster.Kubelet.AppServing(pod);
         if (!serving) return Answer(context, StatusCodes.Status502BadGateway, $"pod {podName} did not answer: {reason}\n");
         var image = pod.Spec.Containers[0].Image ?? "";

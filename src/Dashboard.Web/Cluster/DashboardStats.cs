@@ -26,9 +26,9 @@ public static class DashboardStats
 {
     /// <summary>
     /// <c>GET /stats</c>: the process's memory, open circuits, and each shared cache with its objects,
-    /// readers and the longest unread queue among them (a stalled viewer shows there). Behind sign-in like every page; the load benchmark reads it.
+    /// readers and the longest unread queue among them, and the hub's streams per namespace with theirs (a stalled viewer shows there). Behind sign-in like every page; the load benchmark reads it.
     /// </summary>
-    public static void MapDashboardStats(this WebApplication app) => app.MapGet("/stats", (ClusterCache cache, CircuitCounter circuits, bool? collect) =>
+    public static void MapDashboardStats(this WebApplication app) => app.MapGet("/stats", (ClusterCache cache, Dashboard.Web.Hubs.PodEventFeeds feeds, CircuitCounter circuits, bool? collect) =>
     {
         if (collect == true) GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
         using var process = System.Diagnostics.Process.GetCurrentProcess();
@@ -38,6 +38,7 @@ public static class DashboardStats
             managedHeapBytes = GC.GetTotalMemory(false),
             circuits = circuits.Open,
             caches = cache.Stats().Select(s => new { resource = s.Resource, @namespace = s.Namespace, objects = s.Objects, readers = s.Readers, mostUnread = s.MostUnread }),
+            hubStreams = feeds.Stats().Select(s => new { @namespace = s.Namespace, pods = s.Pods, streams = s.Streams, mostUnread = s.MostUnread }),
         });
     });
 }
