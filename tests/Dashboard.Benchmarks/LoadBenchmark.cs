@@ -280,12 +280,22 @@ static class LoadBenchmark
         return list;
     }
 
+    /// <summary>
+    /// From navigation to the first <paramref name="selector"/> in the DOM, with where the time went: the
+    /// document, the scripts, the layout's first render (the circuit is up) and the data's.
+    /// </summary>
     static async Task<double> TimeToFirstRenderAsync(Microsoft.Playwright.IBrowserContext context, string url, string selector)
     {
         var page = await context.NewPageAsync();
         var problems = new ConcurrentQueue<string>();
         page.Console += (_, m) => { if (m.Type is "error" or "warning") problems.Enqueue($"console {m.Type}: {m.Text}"); };
         page.Response += (_, r) => { if (r.Status >= 400) problems.Enqueue($"{r.Status} {r.Url}"); };
+        await page.AddInitScriptAsync("""
+            window.__marks = {};
+            new MutationObserver(() => {
+              if (!('shell' in window.__marks) && document.querySelector('.mud-appbar')) window.__marks.shell = performance.now();
+            }).observe(document, { childList: true, subtree: true });
+            """);
         var clock = Stopwatch.StartNew();
         await page.GotoAsync(url);
         try
@@ -298,6 +308,15 @@ static class LoadBenchmark
             throw new TimeoutException($"{url} did not render {selector}: {string.Join("; ", problems)}");
         }
         var ms = clock.Elapsed.TotalMilliseconds;
+        var marks = await page.EvaluateAsync<Dictionary<string, double>>("""
+            () => {
+              const nav = performance.getEntriesByType('navigation')[0];
+              const script = performance.getEntriesByType('resource').find(r => r.name.includes('blazor.web.js'));
+              return { document: nav.responseEnd, scripts: script ? script.responseEnd : -1, domReady: nav.domContentLoadedEventEnd,
+                       shell: window.__marks.shell ?? -1, now: performance.now() };
+            }
+            """);
+        Console.WriteLine($"  {new Uri(url).PathAndQuery}: {ms:0} ms; document {marks["document"]:0}, blazor.web.js {marks["scripts"]:0}, DOM ready {marks["domReady"]:0}, layout rendered {marks["shell"]:0}, data {marks["now"]:0} ms after navigation");
         await page.CloseAsync();
         return ms;
     }

@@ -9,6 +9,7 @@ using k8s;
 using Microsoft.AspNetCore.Components.Authorization;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.SignalR.Client;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Dashboard.Web.Tests;
@@ -147,6 +148,43 @@ public sealed partial class SecurityTests
         Assert.True((await admin.AppsV1.ReadNamespacedDeploymentAsync("flask-app", "default")).Spec.Paused);
         var events = await admin.CoreV1.ListNamespacedEventAsync("default");
         Assert.Contains(events.Items, e => e.Reason == "Paused" && e.Message.StartsWith("otto paused", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task The_pod_stream_of_a_namespace_is_refused_to_a_person_the_cluster_does_not_let_list_its_pods()
+    {
+        await using var factory = await StartAsync("Token");
+        // Vera may read "default" only: the cluster-wide viewing binding goes, a namespace one takes its place.
+        var admin = new Kubernetes(KubernetesClientConfiguration.BuildConfigFromConfigFile(factory.Services.GetRequiredService<ClusterConnection>().Kubeconfig!));
+        await admin.RbacAuthorizationV1.DeleteClusterRoleBindingAsync("everyone-views");
+        await admin.RbacAuthorizationV1.CreateNamespacedRoleBindingAsync(new k8s.Models.V1RoleBinding
+        {
+            Metadata = new() { Name = "vera-views-default" },
+            RoleRef = new() { ApiGroup = "rbac.authorization.k8s.io", Kind = "ClusterRole", Name = "viewer" },
+            Subjects = [new() { Kind = "User", Name = "vera", ApiGroup = "rbac.authorization.k8s.io" }],
+        }, "default");
+        using var http = factory.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false, HandleCookies = false });
+        var form = await http.GetAsync("/signin");
+        var antiforgery = AntiforgeryField().Match(await form.Content.ReadAsStringAsync()).Groups[1].Value;
+        using var signIn = new HttpRequestMessage(HttpMethod.Post, "/signin")
+        {
+            Content = new FormUrlEncodedContent(new Dictionary<string, string> { ["__RequestVerificationToken"] = antiforgery, ["token"] = "viewer-token", ["returnUrl"] = "/" }),
+        };
+        signIn.Headers.Add("Cookie", string.Join("; ", form.Headers.GetValues("Set-Cookie").Select(c => c.Split(';')[0])));
+        var signedIn = await http.SendAsync(signIn);
+        Assert.Equal(HttpStatusCode.Redirect, signedIn.StatusCode);
+        var cookie = string.Join("; ", signedIn.Headers.GetValues("Set-Cookie").Select(c => c.Split(';')[0]));
+        await using var hub = await TestApp.ConnectHubAsync(factory, cookie);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+
+        var first = await hub.StreamAsync<System.Text.Json.JsonElement>("StreamPods", "default", timeout.Token).FirstAsync(timeout.Token);
+        var refused = await Assert.ThrowsAsync<Microsoft.AspNetCore.SignalR.HubException>(async () =>
+        {
+            await foreach (var _ in hub.StreamAsync<System.Text.Json.JsonElement>("StreamPods", "kube-system", timeout.Token)) { }
+        });
+
+        Assert.Equal("default", first.GetProperty("pod").GetProperty("namespace").GetString());
+        Assert.Contains("vera may not list pods in namespace kube-system", refused.Message);
     }
 
     [Fact]

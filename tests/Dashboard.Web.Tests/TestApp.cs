@@ -28,13 +28,14 @@ public static class TestApp
         });
 
     /// <summary>A SignalR client of <c>/hubs/pods</c> inside the test server (long polling: the test server has no sockets).</summary>
-    public static async Task<HubConnection> ConnectHubAsync(WebApplicationFactory<Program> factory)
+    public static async Task<HubConnection> ConnectHubAsync(WebApplicationFactory<Program> factory, string? cookie = null)
     {
         var connection = new HubConnectionBuilder()
             .WithUrl(new Uri(factory.Server.BaseAddress, "hubs/pods"), o =>
             {
                 o.Transports = HttpTransportType.LongPolling;
                 o.HttpMessageHandlerFactory = _ => factory.Server.CreateHandler();
+                if (cookie is not null) o.Headers["Cookie"] = cookie;
             })
             .Build();
         await connection.StartAsync();

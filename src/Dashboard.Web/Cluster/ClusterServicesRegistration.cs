@@ -49,6 +49,7 @@ public static class ClusterServicesRegistration
         services.AddHostedService<RolloutTimelinesHost>();
         services.AddSingleton<ClusterContexts>();
         services.AddSingleton<Dashboard.Web.Security.PermissionCache>();
+        services.AddSingleton<Dashboard.Web.Security.AccessReviews>();
         services.AddScoped<Dashboard.Web.Model.IDashboardClient, Dashboard.Web.Model.DashboardClient>();
         return services;
     }

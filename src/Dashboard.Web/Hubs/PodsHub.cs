@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using Dashboard.ClusterServices.Validation;
+using Dashboard.Web.Security;
 using Microsoft.AspNetCore.SignalR;
 
 namespace Dashboard.Web.Hubs;
@@ -7,15 +8,20 @@ namespace Dashboard.Web.Hubs;
 /// <summary>
 /// <c>/hubs/pods</c>: live pods for other screens and tools. <c>StreamPods(namespace)</c> sends an ADDED
 /// for every current pod, then every change. A thin adapter over the namespace's shared feed: any
-/// number of streams add no watch on the cluster and no work per event beyond copying it out.
+/// number of streams add no watch on the cluster and no work per event beyond copying it out. The
+/// caches read with the dashboard's own account, so each stream first asks the cluster whether the
+/// signed-in person may list pods in that namespace.
 /// </summary>
-public sealed class PodsHub(PodEventFeeds feeds) : Hub
+public sealed class PodsHub(PodEventFeeds feeds, PersonClients people, AccessReviews access) : Hub
 {
     public const string Path = "/hubs/pods";
 
     public async IAsyncEnumerable<PodStreamEvent> StreamPods(string @namespace, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         if (InputValidation.LabelError(@namespace) is { } error) throw new HubException(error);
+        var person = people.For(Context.User ?? new()) ?? throw new HubException("Sign in first: pods are streamed only to people the cluster lets see them.");
+        if (!await access.AllowedAsync(person, null, "list", "", "pods", @namespace, cancellationToken))
+            throw new HubException($"{person.Name} may not list pods in namespace {@namespace} (the cluster's RBAC decides; ask for a RoleBinding).");
         await using var reader = await feeds.OpenAsync(@namespace, cancellationToken);
         foreach (var e in reader.TakeSnapshot()) yield return e;
         while (!cancellationToken.IsCancellationRequested)

@@ -88,7 +88,7 @@ public interface IDashboardClient
 /// One browser session's view of the service layer: the context it picked, and operations acting as
 /// the person signed in. Scoped per circuit; the caches behind it are shared by everyone.
 /// </summary>
-public sealed class DashboardClient(ClusterContexts clusters, PersonClients people, PermissionCache permissions, AuthenticationStateProvider authentication) : IDashboardClient
+public sealed class DashboardClient(ClusterContexts clusters, PersonClients people, AccessReviews access, AuthenticationStateProvider authentication) : IDashboardClient
 {
     ClusterScope _scope = clusters.Get(null);
 
@@ -123,28 +123,8 @@ public sealed class DashboardClient(ClusterContexts clusters, PersonClients peop
             : $"{person.Name} may not {verb} {resource} in namespace {ns} (the cluster's RBAC decides; ask for a RoleBinding).";
     }
 
-    async Task<bool> AllowedAsync(Person person, string verb, string group, string resource, string ns, CancellationToken cancellationToken)
-    {
-        if (people.Mode == AuthMode.None) return true;
-        var key = PermissionCache.Key(_scope.Context, person.Name, verb, group, resource, ns);
-        if (permissions.TryGet(key, out var known)) return known;
-        bool allowed;
-        try
-        {
-            var review = await person.Clients.Read.AuthorizationV1.CreateSelfSubjectAccessReviewAsync(new V1SelfSubjectAccessReview
-            {
-                Spec = new V1SelfSubjectAccessReviewSpec { ResourceAttributes = new V1ResourceAttributes { Verb = verb, Group = group, Resource = resource, NamespaceProperty = ns } },
-            }, cancellationToken: cancellationToken);
-            allowed = review.Status.Allowed;
-        }
-        catch (Exception e) when (e is k8s.Autorest.HttpOperationException or HttpRequestException)
-        {
-            // Unknown is not allowed: the button stays disabled, and the cluster would refuse anyway.
-            return false;
-        }
-        permissions.Set(key, allowed);
-        return allowed;
-    }
+    Task<bool> AllowedAsync(Person person, string verb, string group, string resource, string ns, CancellationToken cancellationToken) =>
+        access.AllowedAsync(person, _scope.Context, verb, group, resource, ns, cancellationToken);
 
     public async Task<IReadOnlySet<string>> VisibleNamespacesAsync(IEnumerable<string> namespaces, CancellationToken cancellationToken = default)
     {

@@ -1,0 +1,35 @@
+using k8s;
+using k8s.Models;
+
+namespace Dashboard.Web.Security;
+
+/// <summary>
+/// "May this person do this?", answered by the cluster's RBAC: a SelfSubjectAccessReview sent as the
+/// person, its answer shared for a while (<see cref="PermissionCache"/>). Pages and the hub ask the
+/// same question the same way.
+/// </summary>
+public sealed class AccessReviews(PersonClients people, PermissionCache permissions)
+{
+    public async Task<bool> AllowedAsync(Person person, string? context, string verb, string group, string resource, string ns, CancellationToken cancellationToken)
+    {
+        if (people.Mode == AuthMode.None) return true;
+        var key = PermissionCache.Key(context, person.Name, verb, group, resource, ns);
+        if (permissions.TryGet(key, out var known)) return known;
+        bool allowed;
+        try
+        {
+            var review = await person.Clients.Read.AuthorizationV1.CreateSelfSubjectAccessReviewAsync(new V1SelfSubjectAccessReview
+            {
+                Spec = new V1SelfSubjectAccessReviewSpec { ResourceAttributes = new V1ResourceAttributes { Verb = verb, Group = group, Resource = resource, NamespaceProperty = ns } },
+            }, cancellationToken: cancellationToken);
+            allowed = review.Status.Allowed;
+        }
+        catch (Exception e) when (e is k8s.Autorest.HttpOperationException or HttpRequestException)
+        {
+            // Unknown is not allowed: the button stays disabled, the stream is refused, and the cluster would refuse anyway.
+            return false;
+        }
+        permissions.Set(key, allowed);
+        return allowed;
+    }
+}
