@@ -11,6 +11,8 @@ public static class TestApp
     public static WebApplicationFactory<Program> OnEmbeddedCluster(string dir, double timeScale = 1.0, IDictionary<string, string>? settings = null) => new WebApplicationFactory<Program>().WithWebHostBuilder(b =>
     {
         b.UseSetting("Cluster:Mode", "Embedded");
+        // A test that serves over real sockets must not take (or collide on) the dashboard's own port.
+        b.UseSetting("Urls", "http://127.0.0.1:0");
         b.UseSetting("EmbeddedCluster:ApiUrl", "http://127.0.0.1:0");
         b.UseSetting("EmbeddedCluster:KubeconfigPath", Path.Combine(dir, "kubeconfig"));
         b.UseSetting("EmbeddedCluster:TimeScale", timeScale.ToString(System.Globalization.CultureInfo.InvariantCulture));

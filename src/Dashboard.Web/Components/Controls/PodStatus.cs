@@ -1,3 +1,4 @@
+using System.Net;
 using Microsoft.AspNetCore.Components;
 using MudBlazor;
 
@@ -23,28 +24,32 @@ public static class PodStatus
         _ => "other",
     };
 
-    public static RenderFragment Render(string status, bool ready) => builder =>
+    /// <summary>The status as HTML (the text encoded).</summary>
+    public static string Markup(string status, bool ready)
     {
         var kind = Kind(status, ready);
-        builder.OpenElement(0, "span");
-        builder.AddAttribute(1, "class", $"pod-status pod-status-{kind}");
-        builder.AddAttribute(2, "title", status);
-        // MudIcon's own markup for a small SVG icon.
-        builder.AddMarkupContent(3, $"<svg class=\"mud-icon-root mud-svg-icon mud-icon-size-small\" focusable=\"false\" viewBox=\"0 0 24 24\" aria-hidden=\"true\" role=\"img\">{IconOf(kind)}</svg>");
-        builder.AddContent(4, status);
-        builder.CloseElement();
-    };
+        var text = WebUtility.HtmlEncode(status);
+        return $"<span class=\"pod-status pod-status-{kind}\" title=\"{text}\">{IconMarkup(kind)}{text}</span>";
+    }
+
+    public static RenderFragment Render(string status, bool ready) => builder => builder.AddMarkupContent(0, Markup(status, ready));
+
+    // MudIcon's own markup for a small SVG icon, made once per kind.
+    static readonly Dictionary<string, string> Icons = new[] { "ready", "starting", "pending", "creating", "terminating", "crash", "image", "completed", "other" }
+        .ToDictionary(k => k, k => $"<svg class=\"mud-icon-root mud-svg-icon mud-icon-size-small\" focusable=\"false\" viewBox=\"0 0 24 24\" aria-hidden=\"true\" role=\"img\">{IconOf(k)}</svg>");
+
+    static string IconMarkup(string kind) => Icons[kind];
 
     static string IconOf(string kind) => kind switch
     {
-        "ready" => Icons.Material.Filled.CheckCircle,
-        "starting" => Icons.Material.Filled.HourglassTop,
-        "pending" => Icons.Material.Filled.Schedule,
-        "creating" => Icons.Material.Filled.Downloading,
-        "terminating" => Icons.Material.Filled.RemoveCircle,
-        "crash" => Icons.Material.Filled.Replay,
-        "image" => Icons.Material.Filled.BrokenImage,
-        "completed" => Icons.Material.Filled.Done,
-        _ => Icons.Material.Filled.Help,
+        "ready" => MudBlazor.Icons.Material.Filled.CheckCircle,
+        "starting" => MudBlazor.Icons.Material.Filled.HourglassTop,
+        "pending" => MudBlazor.Icons.Material.Filled.Schedule,
+        "creating" => MudBlazor.Icons.Material.Filled.Downloading,
+        "terminating" => MudBlazor.Icons.Material.Filled.RemoveCircle,
+        "crash" => MudBlazor.Icons.Material.Filled.Replay,
+        "image" => MudBlazor.Icons.Material.Filled.BrokenImage,
+        "completed" => MudBlazor.Icons.Material.Filled.Done,
+        _ => MudBlazor.Icons.Material.Filled.Help,
     };
 }
