@@ -30,6 +30,8 @@ public abstract class MudTestContext : IAsyncLifetime
         Ctx.Services.AddMudServices(o => o.SnackbarConfiguration.ShowTransitionDuration = 0);
         Ctx.Services.AddSingleton<IDashboardClient>(client);
         Ctx.Services.AddSingleton(TimeProvider.System);
+        // As in a live circuit; prerendering is specified by its own tests.
+        Ctx.SetRendererInfo(new Microsoft.AspNetCore.Components.RendererInfo("Server", isInteractive: true));
         Ctx.Render<MudPopoverProvider>();
         DialogHost = Ctx.Render<MudDialogProvider>();
     }

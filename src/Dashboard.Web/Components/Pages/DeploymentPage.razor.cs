@@ -68,7 +68,9 @@ public sealed partial class DeploymentPage
         new(Name, href: null, disabled: true),
     ];
 
-    protected override async Task OnInitializedAsync()
+    protected override Task OnInitializedAsync() => LoadAsync(LoadPageAsync);
+
+    async Task LoadPageAsync()
     {
         CreateCollections();
         // The route takes any text; names that cannot exist are refused here, before any call to the cluster.
@@ -155,7 +157,8 @@ public sealed partial class DeploymentPage
     /// <summary>The safety check reads the spec; it is read again only when the spec changes (a new generation).</summary>
     void RefreshSafetyWhenSpecChanges()
     {
-        if (Current is not { } d || d.Generation == _safetyGeneration) return;
+        // The prerender's HTML does without it: the live page checks once, not twice per visit.
+        if (Prerendering || Current is not { } d || d.Generation == _safetyGeneration) return;
         _safetyGeneration = d.Generation;
         _ = RefreshSafetyAsync();
     }

@@ -42,7 +42,9 @@ public sealed partial class Overview
     /// <summary>Another cluster: a fresh page whose feeds all read it (and whose address says which).</summary>
     void OnContextChanged(string context) => Navigation.NavigateTo($"?context={Uri.EscapeDataString(context)}", forceLoad: true);
 
-    protected override async Task OnInitializedAsync()
+    protected override Task OnInitializedAsync() => LoadAsync(LoadPageAsync);
+
+    async Task LoadPageAsync()
     {
         if (!string.IsNullOrEmpty(NamespaceQuery)) _namespace = NamespaceQuery;
         try

@@ -49,7 +49,9 @@ public sealed partial class Wall
         }
     }
 
-    protected override async Task OnInitializedAsync()
+    protected override Task OnInitializedAsync() => LoadAsync(LoadPageAsync);
+
+    async Task LoadPageAsync()
     {
         _namespaces = (NamespacesQuery ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Distinct().ToList();
         if (_namespaces.FirstOrDefault(ns => InputValidation.LabelError(ns) is not null) is { } bad)
@@ -76,7 +78,7 @@ public sealed partial class Wall
         }
         _loaded = true;
         Rebuild();
-        _tick = Clock.CreateTimer(_ => OnTick(), null, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
+        if (!Prerendering && !Stopping.IsCancellationRequested) _tick = Clock.CreateTimer(_ => OnTick(), null, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
     }
 
     void OnOutsideChange() => _ = InvokeAsync(() =>

@@ -20,7 +20,24 @@ public abstract class LiveComponentBase : ComponentBase, IAsyncDisposable
     int _renderScheduled;
     long _lastRenderTicks;
 
-    protected CancellationToken Stopping => _stop.Token;
+    // Kept apart from the source: a prerender's data may still be loading when the page is disposed.
+    CancellationToken _stopping;
+    protected CancellationToken Stopping => _stopping;
+
+    protected LiveComponentBase() => _stopping = _stop.Token;
+
+    /// <summary>How long a prerender waits for a page's data before sending the page without it.</summary>
+    static readonly TimeSpan PrerenderWait = TimeSpan.FromMilliseconds(300);
+
+    /// <summary>The first HTML of a visit, before the browser's circuit starts: shown, not live.</summary>
+    protected bool Prerendering => !RendererInfo.IsInteractive;
+
+    /// <summary>
+    /// Loads the page's data. Live, it is awaited. While prerendering it is awaited briefly: what the shared
+    /// caches already hold is in the first paint, and a cold or unreachable cluster does not hold the page
+    /// back. The circuit loads it again either way.
+    /// </summary>
+    protected Task LoadAsync(Func<Task> load) => Prerendering ? Task.WhenAny(load(), Task.Delay(PrerenderWait)) : load();
 
     /// <summary>How many times this page has rendered: what the render interval bounds.</summary>
     public int Renders { get; private set; }
@@ -30,10 +47,19 @@ public abstract class LiveComponentBase : ComponentBase, IAsyncDisposable
     /// <summary>Fills <paramref name="target"/> with the feed's snapshot now, then keeps it current until the page goes away.</summary>
     protected void Follow<T>(IViewFeed<T> feed, LiveCollection<T> target, Action? afterUpdate = null)
     {
-        _feeds.Add(feed);
-        target.Replace(feed.Snapshot);
-        feed.ReleaseSnapshot();
-        _loops.Add(FollowAsync(feed, target, afterUpdate));
+        lock (_feeds)
+        {
+            // A prerender that stopped waiting may be gone by the time its feed opens.
+            if (_stopping.IsCancellationRequested)
+            {
+                _ = feed.DisposeAsync().AsTask();
+                return;
+            }
+            _feeds.Add(feed);
+            target.Replace(feed.Snapshot);
+            feed.ReleaseSnapshot();
+            _loops.Add(FollowAsync(feed, target, afterUpdate));
+        }
     }
 
     async Task FollowAsync<T>(IViewFeed<T> feed, LiveCollection<T> target, Action? afterUpdate)
@@ -89,9 +115,16 @@ public abstract class LiveComponentBase : ComponentBase, IAsyncDisposable
 
     public virtual async ValueTask DisposeAsync()
     {
-        await _stop.CancelAsync();
-        foreach (var loop in _loops) await loop;
-        foreach (var feed in _feeds) await feed.DisposeAsync();
+        List<Task> loops;
+        List<IAsyncDisposable> feeds;
+        lock (_feeds)
+        {
+            _stop.Cancel();
+            loops = [.. _loops];
+            feeds = [.. _feeds];
+        }
+        foreach (var loop in loops) await loop;
+        foreach (var feed in feeds) await feed.DisposeAsync();
         _stop.Dispose();
         GC.SuppressFinalize(this);
     }
