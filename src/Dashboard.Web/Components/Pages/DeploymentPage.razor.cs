@@ -100,6 +100,8 @@ public sealed partial class DeploymentPage
         }
         _loaded = true;
         RefreshSafetyWhenSpecChanges();
+        // A prerender that stopped waiting is disposed by now: subscribing would outlive it.
+        if (Stopping.IsCancellationRequested) return;
         _probe = Client.ProbeOf(Namespace, Name);
         Client.ProbesChanged += OnProbesChanged;
         _timelines = Client.TimelinesOf(Namespace, Name);

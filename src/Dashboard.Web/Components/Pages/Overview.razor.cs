@@ -58,6 +58,8 @@ public sealed partial class Overview
             _error = $"The cluster could not be read: {e.Message}. The page will show data as soon as it answers; reload to retry.";
             return;
         }
+        // Awaited the first time, so the first render (a prerender too) already has the rows this person may see.
+        await CheckVisibilityAsync(_deployments.Items.Select(d => d.Namespace).Distinct().Order(StringComparer.Ordinal).ToList());
         RefreshNamespaces();
         _loaded = true;
     }
