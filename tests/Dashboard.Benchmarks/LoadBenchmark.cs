@@ -327,6 +327,9 @@ static class LoadBenchmark
             throw new TimeoutException($"{url} did not render {selector}: {string.Join("; ", problems)}");
         }
         var ms = clock.Elapsed.TotalMilliseconds;
+        // The rows count as shown once a paint has followed them: wait for the first contentful paint and the load event's timings.
+        await page.WaitForFunctionAsync("() => performance.getEntriesByName('first-contentful-paint').length > 0 && performance.getEntriesByType('navigation')[0].domContentLoadedEventEnd > 0",
+            null, new() { Timeout = 60_000 });
         var marks = await page.EvaluateAsync<Dictionary<string, double>>("""
             () => {
               const nav = performance.getEntriesByType('navigation')[0];
