@@ -42,7 +42,7 @@ public sealed class ControlsTests : MudTestContext
     [InlineData("Init:0/1", false, "other")]
     public void A_pod_status_shows_kubectls_text_with_a_look_for_its_kind(string status, bool ready, string kind)
     {
-        var cut = Ctx.Render(PodStatus.Render(status, ready));
+        var cut = Ctx.Render(builder => builder.AddMarkupContent(0, PodStatus.Markup(status, ready)));
 
         Assert.Contains($"pod-status-{kind}", cut.Find(".pod-status").ClassName);
         Assert.Contains(status, cut.Find(".pod-status").TextContent);

@@ -1,6 +1,4 @@
 using System.Net;
-using Microsoft.AspNetCore.Components;
-using MudBlazor;
 
 namespace Dashboard.Web.Components.Controls;
 
@@ -29,27 +27,20 @@ public static class PodStatus
     {
         var kind = Kind(status, ready);
         var text = WebUtility.HtmlEncode(status);
-        return $"<span class=\"pod-status pod-status-{kind}\" title=\"{text}\">{IconMarkup(kind)}{text}</span>";
+        return $"<span class=\"pod-status pod-status-{kind}\" title=\"{text}\">{Icons[kind]}{text}</span>";
     }
 
-    public static RenderFragment Render(string status, bool ready) => builder => builder.AddMarkupContent(0, Markup(status, ready));
-
-    // MudIcon's own markup for a small SVG icon, made once per kind.
-    static readonly Dictionary<string, string> Icons = new[] { "ready", "starting", "pending", "creating", "terminating", "crash", "image", "completed", "other" }
-        .ToDictionary(k => k, k => $"<svg class=\"mud-icon-root mud-svg-icon mud-icon-size-small\" focusable=\"false\" viewBox=\"0 0 24 24\" aria-hidden=\"true\" role=\"img\">{IconOf(k)}</svg>");
-
-    static string IconMarkup(string kind) => Icons[kind];
-
-    static string IconOf(string kind) => kind switch
+    // Made once per kind.
+    static readonly Dictionary<string, string> Icons = new()
     {
-        "ready" => MudBlazor.Icons.Material.Filled.CheckCircle,
-        "starting" => MudBlazor.Icons.Material.Filled.HourglassTop,
-        "pending" => MudBlazor.Icons.Material.Filled.Schedule,
-        "creating" => MudBlazor.Icons.Material.Filled.Downloading,
-        "terminating" => MudBlazor.Icons.Material.Filled.RemoveCircle,
-        "crash" => MudBlazor.Icons.Material.Filled.Replay,
-        "image" => MudBlazor.Icons.Material.Filled.BrokenImage,
-        "completed" => MudBlazor.Icons.Material.Filled.Done,
-        _ => MudBlazor.Icons.Material.Filled.Help,
+        ["ready"] = IconMarkup.Svg(MudBlazor.Icons.Material.Filled.CheckCircle),
+        ["starting"] = IconMarkup.Svg(MudBlazor.Icons.Material.Filled.HourglassTop),
+        ["pending"] = IconMarkup.Svg(MudBlazor.Icons.Material.Filled.Schedule),
+        ["creating"] = IconMarkup.Svg(MudBlazor.Icons.Material.Filled.Downloading),
+        ["terminating"] = IconMarkup.Svg(MudBlazor.Icons.Material.Filled.RemoveCircle),
+        ["crash"] = IconMarkup.Svg(MudBlazor.Icons.Material.Filled.Replay),
+        ["image"] = IconMarkup.Svg(MudBlazor.Icons.Material.Filled.BrokenImage),
+        ["completed"] = IconMarkup.Svg(MudBlazor.Icons.Material.Filled.Done),
+        ["other"] = IconMarkup.Svg(MudBlazor.Icons.Material.Filled.Help),
     };
 }
