@@ -59,14 +59,16 @@ public sealed partial class Overview
             return;
         }
         // Awaited the first time, so the first render (a prerender too) already has the rows this person may see.
-        await CheckVisibilityAsync(_deployments.Items.Select(d => d.Namespace).Distinct().Order(StringComparer.Ordinal).ToList());
+        await CheckVisibilityAsync(DeploymentNamespaces());
         RefreshNamespaces();
         _loaded = true;
     }
 
+    List<string> DeploymentNamespaces() => _deployments.Items.Select(d => d.Namespace).Distinct().Order(StringComparer.Ordinal).ToList();
+
     void RefreshNamespaces()
     {
-        var all = _deployments.Items.Select(d => d.Namespace).Distinct().Order(StringComparer.Ordinal).ToList();
+        var all = DeploymentNamespaces();
         _namespaces = _visible is null ? [] : all.Where(_visible.Contains).ToList();
         if (_visible is null || all.Any(ns => !_visible.Contains(ns) && !_hidden.Contains(ns))) _ = CheckVisibilityAsync(all);
     }
