@@ -48,7 +48,7 @@ static class LoadBenchmark
         var cookies = await dashboard.SignInAsync(BenchCluster.ViewerToken);
         using var stats = new HttpClient(new HttpClientHandler { CookieContainer = cookies }) { BaseAddress = dashboard.Url };
         Console.WriteLine($"dashboard: {dashboard.Url} (pid {dashboard.Pid})");
-        // Memory per cached pod: the heap once the namespace's pods are cached and streamed to every hub client, less the heap before.
+        // Memory per cached pod: the heap once the namespace's pods are cached and fed to the first hub stream, less the heap before.
         var heapIdle = await HeapAsync(stats);
         var heapOne = heapIdle;
         using var stop = new CancellationTokenSource();
