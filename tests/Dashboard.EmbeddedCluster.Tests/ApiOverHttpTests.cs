@@ -238,8 +238,9 @@ public class ApiOverHttpTests
 
         await cluster.WaitUntilAsync(async () =>
         {
-            var ep = await cluster.Client.CoreV1.ReadNamespacedEndpointsAsync("flask-service", "default");
-            return ep.Subsets?.SingleOrDefault()?.Addresses?.Count == 5;
+            // The endpoints controller creates the object shortly after start: until then it is simply not there yet.
+            var ep = (await cluster.Client.CoreV1.ListNamespacedEndpointsAsync("default", fieldSelector: "metadata.name=flask-service")).Items.SingleOrDefault();
+            return ep?.Subsets?.SingleOrDefault()?.Addresses?.Count == 5;
         }, because: "five ready flask pods are endpoints");
         var endpoints = await cluster.Client.CoreV1.ReadNamespacedEndpointsAsync("flask-service", "default");
         Assert.Equal(5000, endpoints.Subsets.Single().Ports.Single().Port);
