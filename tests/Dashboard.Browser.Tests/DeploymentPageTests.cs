@@ -30,6 +30,27 @@ public class DeploymentPageTests
         await Expect(page.Locator("tr[data-pod][data-ready='true']")).ToHaveCountAsync(5, new() { Timeout = 30_000 });
         await page.ScreenshotAsync(new() { Path = BrowserSession.ScreenshotPath("deployment"), FullPage = true });
 
+        // Ages tick in the browser between renders, in kubectl's words (duration.HumanDuration).
+        var age = page.Locator("tr[data-pod] time.age").First;
+        var seconds = int.Parse((await age.TextContentAsync())!.TrimEnd('s'));
+        await Expect(age).ToHaveTextAsync(new System.Text.RegularExpressions.Regex($"^({seconds + 1}|{seconds + 2}|{seconds + 3})s$"), new() { Timeout = 5_000 });
+        var ages = await page.EvaluateAsync<string[]>("""
+            async () => {
+              const made = [210, 600, 150 * 60, 5 * 3600 + 60 * 7, 30 * 3600, 3 * 86400 + 5 * 3600, 400 * 86400, (3 * 365 + 10) * 86400].map(s => {
+                const t = document.createElement('time');
+                t.className = 'age';
+                t.dateTime = new Date(Date.now() - s * 1000 - 300).toISOString(); // a third of a second past the mark, for the first tick to land in
+                document.body.appendChild(t);
+                return t;
+              });
+              await new Promise(r => setTimeout(r, 150));
+              const texts = made.map(t => t.textContent);
+              made.forEach(t => t.remove());
+              return texts;
+            }
+            """);
+        Assert.Equal(["3m30s", "10m", "150m", "5h7m", "30h", "3d5h", "400d", "3y10d"], ages);
+
         // Ship v2 with a change cause.
         await page.GetByRole(AriaRole.Button, new() { Name = "Set image" }).ClickAsync();
         var dialog = page.Locator("[data-dialog='set-image']");
