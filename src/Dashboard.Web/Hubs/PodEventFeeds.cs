@@ -170,38 +170,46 @@ sealed class PodEventFeed : IAsyncDisposable
     {
         lock (_gate)
         {
+            var outgoing = new List<PodStreamEvent>(update.Changes.Count);
             if (update.Reset is { } all)
             {
                 var now = all.ToDictionary(p => p.Name, StringComparer.Ordinal);
                 foreach (var gone in _pods.Keys.Where(k => !now.ContainsKey(k)).ToList())
-                    Delete(_pods[gone].View);
-                foreach (var pod in all) Upsert(pod);
+                    Delete(_pods[gone].View, outgoing);
+                foreach (var pod in all) Upsert(pod, outgoing);
             }
             foreach (var change in update.Changes)
-                if (change.Kind == ChangeKind.Delete) Delete(change.View);
-                else Upsert(change.View);
+                if (change.Kind == ChangeKind.Delete) Delete(change.View, outgoing);
+                else Upsert(change.View, outgoing);
+            Publish(outgoing);
         }
     }
 
-    void Upsert(PodView pod)
+    void Upsert(PodView pod, List<PodStreamEvent> outgoing)
     {
         var known = _pods.TryGetValue(pod.Name, out var before);
         if (known && before.View.ResourceVersion == pod.ResourceVersion) return;
-        Send(pod, known ? PodStreamEvent.Modified : PodStreamEvent.Added);
+        Send(pod, known ? PodStreamEvent.Modified : PodStreamEvent.Added, outgoing);
     }
 
-    void Delete(PodView pod)
+    void Delete(PodView pod, List<PodStreamEvent> outgoing)
     {
         if (!_pods.Remove(pod.Name)) return;
-        var e = Event(PodStreamEvent.Deleted, pod);
-        foreach (var reader in _readers) reader.Offer(e);
+        outgoing.Add(Event(PodStreamEvent.Deleted, pod));
     }
 
-    void Send(PodView pod, string type)
+    void Send(PodView pod, string type, List<PodStreamEvent> outgoing)
     {
         var e = Event(type, pod);
         _pods[pod.Name] = (pod, e);
-        foreach (var reader in _readers) reader.Offer(e);
+        outgoing.Add(e);
+    }
+
+    // One hand-over per reader for all of an update's events: a burst wakes each stream once, not once per pod.
+    void Publish(List<PodStreamEvent> outgoing)
+    {
+        if (outgoing.Count == 0) return;
+        foreach (var reader in _readers) reader.Offer(outgoing);
     }
 
     /// <summary>A ReplicaSet's revision shows on its pods: when it changes (a new ReplicaSet, a rollback renumbering one), they are sent again.</summary>
@@ -228,8 +236,10 @@ sealed class PodEventFeed : IAsyncDisposable
                 if (c.Kind == ChangeKind.Delete ? had : !had || old != c.View.Revision) changed.Add(c.View.Name);
             }
             if (changed.Count == 0) return;
+            var outgoing = new List<PodStreamEvent>();
             foreach (var (pod, _) in _pods.Values.Where(p => p.View.ReplicaSet is { } rs && changed.Contains(rs)).ToList())
-                Send(pod, PodStreamEvent.Modified);
+                Send(pod, PodStreamEvent.Modified, outgoing);
+            Publish(outgoing);
         }
     }
 

@@ -40,18 +40,22 @@ public sealed class PodEventReader : IAsyncDisposable
     /// <summary>Pods with an event not yet read (for <c>/stats</c> and tests).</summary>
     public int PendingCount { get { lock (_gate) return _pending.Count; } }
 
-    internal void Offer(PodStreamEvent next)
+    internal void Offer(PodStreamEvent next) => Offer([next]);
+
+    /// <summary>Takes a feed update's events, in order, under one lock and with one wake-up of the stream.</summary>
+    internal void Offer(IReadOnlyList<PodStreamEvent> events)
     {
         lock (_gate)
         {
             if (_ended is not null) return;
-            if (_pending.TryGetValue(next.Name, out var before))
-                _pending[next.Name] = before is null ? next : Merge(before, next);
-            else
+            foreach (var next in events)
             {
-                if (_pending.Count >= _maxPending)
+                if (_pending.TryGetValue(next.Name, out var before))
+                    _pending[next.Name] = before is null ? next : Merge(before, next);
+                else if (_pending.Count >= _maxPending)
                 {
                     EndLocked($"This stream fell more than {_maxPending} pods behind the cluster and was ended; start it again for a fresh list.");
+                    break;
                 }
                 else
                 {

@@ -20,7 +20,7 @@ public static class AgeMarkup
 
     /// <summary>
     /// Which stretch of a thing's life <paramref name="now"/> falls in, coarser as it ages (10 s for a new
-    /// pod, 6 h for a week-old one). Markup shared by every page is remade when this changes, not every
+    /// pod, a minute for a 5-minute-old one, 6 h for a week-old one). Markup shared by every page is remade when this changes, not every
     /// time kubectl's text would: pages opened minutes apart then share one row instead of keeping one
     /// each (ages in the browser tick on regardless).
     /// </summary>
@@ -31,9 +31,9 @@ public static class AgeMarkup
         var step = seconds switch
         {
             < 120 => 10,
-            < 600 => 30,
-            < 3 * 3600 => 300,
-            < 48 * 3600 => 1800,
+            < 600 => 60,
+            < 3 * 3600 => 600,
+            < 48 * 3600 => 3600,
             _ => 6 * 3600,
         };
         return (step, seconds / step);
