@@ -43,9 +43,9 @@ public sealed class SharedMarkupTests
     }
 
     [Theory]
-    [InlineData(5, 10)]
-    [InlineData(300, 60)]
-    [InlineData(2 * 3600, 600)]
+    [InlineData(5, 30)]
+    [InlineData(300, 120)]
+    [InlineData(2 * 3600, 900)]
     [InlineData(20 * 3600, 3600)]
     [InlineData(30 * 86400, 6 * 3600)]
     public void The_stretch_a_shared_age_may_be_behind_grows_with_the_age(int seconds, int step)

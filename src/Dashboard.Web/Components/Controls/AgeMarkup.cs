@@ -19,8 +19,8 @@ public static class AgeMarkup
         DateTime.SpecifyKind(since, DateTimeKind.Utc).ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture);
 
     /// <summary>
-    /// Which stretch of a thing's life <paramref name="now"/> falls in, coarser as it ages (10 s for a new
-    /// pod, a minute for a 5-minute-old one, 6 h for a week-old one). Markup shared by every page is remade when this changes, not every
+    /// Which stretch of a thing's life <paramref name="now"/> falls in, coarser as it ages (30 s for a new
+    /// pod, 2 minutes for a 5-minute-old one, 6 h for a week-old one). Markup shared by every page is remade when this changes, not every
     /// time kubectl's text would: pages opened minutes apart then share one row instead of keeping one
     /// each (ages in the browser tick on regardless).
     /// </summary>
@@ -30,9 +30,9 @@ public static class AgeMarkup
         var seconds = Math.Max(0, (long)(now - DateTime.SpecifyKind(t, DateTimeKind.Utc)).TotalSeconds);
         var step = seconds switch
         {
-            < 120 => 10,
-            < 600 => 60,
-            < 3 * 3600 => 600,
+            < 120 => 30,
+            < 600 => 120,
+            < 3 * 3600 => 900,
             < 48 * 3600 => 3600,
             _ => 6 * 3600,
         };
