@@ -40,8 +40,6 @@ public sealed class PodEventReader : IAsyncDisposable
     /// <summary>Pods with an event not yet read (for <c>/stats</c> and tests).</summary>
     public int PendingCount { get { lock (_gate) return _pending.Count; } }
 
-    internal void Offer(PodStreamEvent next) => Offer([next]);
-
     /// <summary>Takes a feed update's events, in order, under one lock and with one wake-up of the stream.</summary>
     internal void Offer(IReadOnlyList<PodStreamEvent> events)
     {

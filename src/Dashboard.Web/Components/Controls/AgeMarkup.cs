@@ -15,7 +15,7 @@ public static class AgeMarkup
         ? $"<time class=\"age\" datetime=\"{Iso(t)}\">{WebUtility.HtmlEncode(KubectlFormat.Age(t, now))}</time>"
         : "<time class=\"age\">&lt;unknown&gt;</time>";
 
-    public static string Iso(DateTime since) =>
+    static string Iso(DateTime since) =>
         DateTime.SpecifyKind(since, DateTimeKind.Utc).ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture);
 
     /// <summary>
