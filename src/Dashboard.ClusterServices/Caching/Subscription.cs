@@ -10,21 +10,17 @@ namespace Dashboard.ClusterServices.Caching;
 /// </summary>
 public sealed class Subscription<TView> : IViewFeed<TView>
 {
-    readonly Lock _gate = new();
-    readonly Dictionary<string, Change<TView>> _pending = new(StringComparer.Ordinal);
-    readonly List<string> _order = [];
-    readonly SemaphoreSlim _signal = new(0);
+    readonly CoalescingQueue<Change<TView>> _queue;
     readonly Func<Subscription<TView>, ValueTask> _onDispose;
-    readonly Func<IReadOnlyList<TView>> _snapshot;
-    readonly int _maxPending;
-    bool _resync;
+    readonly Func<CacheUpdate<TView>> _resync;
     int _disposed;
 
     internal Subscription(IReadOnlyList<TView> snapshot, Func<IReadOnlyList<TView>> freshSnapshot, int maxPending, Func<Subscription<TView>, ValueTask> onDispose)
     {
         _initial = snapshot;
-        _snapshot = freshSnapshot;
-        _maxPending = maxPending;
+        _resync = () => new CacheUpdate<TView>([], freshSnapshot());
+        // An object's latest change replaces the one before it; past maxPending objects the reader is resynced.
+        _queue = new(maxPending, static (_, next) => next);
         _onDispose = onDispose;
     }
 
@@ -36,63 +32,15 @@ public sealed class Subscription<TView> : IViewFeed<TView>
     public void ReleaseSnapshot() => _initial = [];
 
     /// <summary>Changes queued and not yet read (for tests and diagnostics).</summary>
-    public int PendingCount { get { lock (_gate) return _pending.Count; } }
+    public int PendingCount => _queue.PendingCount;
 
-    internal void Offer(Change<TView> change)
-    {
-        lock (_gate)
-        {
-            if (_resync) return;
-            if (!_pending.ContainsKey(change.Key))
-            {
-                if (_pending.Count >= _maxPending)
-                {
-                    // Too far behind: drop the queue and hand over a fresh snapshot on the next read.
-                    _pending.Clear();
-                    _order.Clear();
-                    _resync = true;
-                    _signal.Release();
-                    return;
-                }
-                _order.Add(change.Key);
-            }
-            _pending[change.Key] = change;
-        }
-        if (_signal.CurrentCount == 0) _signal.Release();
-    }
+    internal void Offer(Change<TView> change) => _queue.Offer(change.Key, change);
 
-    internal void OfferReset()
-    {
-        lock (_gate)
-        {
-            _pending.Clear();
-            _order.Clear();
-            _resync = true;
-        }
-        if (_signal.CurrentCount == 0) _signal.Release();
-    }
+    internal void OfferReset() => _queue.Drop();
 
-    /// <summary>Waits for the next batch of changes (or a reset).</summary>
-    public async ValueTask<CacheUpdate<TView>> ReadAsync(CancellationToken cancellationToken = default)
-    {
-        while (true)
-        {
-            await _signal.WaitAsync(cancellationToken);
-            lock (_gate)
-            {
-                if (_resync)
-                {
-                    _resync = false;
-                    return new CacheUpdate<TView>([], _snapshot());
-                }
-                if (_order.Count == 0) continue;
-                var batch = _order.Select(k => _pending[k]).ToList();
-                _pending.Clear();
-                _order.Clear();
-                return new CacheUpdate<TView>(batch);
-            }
-        }
-    }
+    /// <summary>Waits for the next batch of changes (or a reset: a fresh snapshot, taken as the queue starts again).</summary>
+    public ValueTask<CacheUpdate<TView>> ReadAsync(CancellationToken cancellationToken = default) =>
+        _queue.ReadAsync(static batch => new CacheUpdate<TView>(batch), _resync, cancellationToken);
 
     /// <summary>Updates as an async stream, batched: at most one batch per <paramref name="minInterval"/>.</summary>
     public async IAsyncEnumerable<CacheUpdate<TView>> ReadAllAsync(TimeSpan minInterval = default, [EnumeratorCancellation] CancellationToken cancellationToken = default)

@@ -1,3 +1,4 @@
+using Dashboard.ClusterServices.Caching;
 using Microsoft.AspNetCore.SignalR;
 
 namespace Dashboard.Web.Hubs;
@@ -11,22 +12,22 @@ namespace Dashboard.Web.Hubs;
 /// </summary>
 public sealed class PodEventReader : IAsyncDisposable
 {
-    readonly Lock _gate = new();
-    // A null value: the pod's events cancelled out; its slot in _order is skipped.
-    readonly Dictionary<string, PodStreamEvent?> _pending = new(StringComparer.Ordinal);
-    readonly List<string> _order = [];
-    readonly SemaphoreSlim _signal = new(0);
+    readonly CoalescingQueue<PodStreamEvent> _queue;
     readonly int _maxPending;
     readonly Action<PodEventReader> _onDispose;
+    readonly Func<IReadOnlyList<PodStreamEvent>> _fellBehind;
     IReadOnlyList<PodStreamEvent> _snapshot;
-    string? _ended;
+    volatile string? _ended;
     int _disposed;
 
     internal PodEventReader(IReadOnlyList<PodStreamEvent> snapshot, int maxPending, Action<PodEventReader> onDispose)
     {
         _snapshot = snapshot;
         _maxPending = maxPending;
+        _queue = new(maxPending, Merge);
         _onDispose = onDispose;
+        _fellBehind = () => throw new HubException(_ended ??
+            $"This stream fell more than {_maxPending} pods behind the cluster and was ended; start it again for a fresh list.");
     }
 
     /// <summary>An ADDED for every pod when the stream joined, by name; handed out once.</summary>
@@ -38,45 +39,16 @@ public sealed class PodEventReader : IAsyncDisposable
     }
 
     /// <summary>Pods with an event not yet read (for <c>/stats</c> and tests).</summary>
-    public int PendingCount { get { lock (_gate) return _pending.Count; } }
+    public int PendingCount => _queue.PendingCount;
 
     /// <summary>Takes a feed update's events, in order, under one lock and with one wake-up of the stream.</summary>
-    internal void Offer(IReadOnlyList<PodStreamEvent> events)
-    {
-        lock (_gate)
-        {
-            if (_ended is not null) return;
-            foreach (var next in events)
-            {
-                if (_pending.TryGetValue(next.Name, out var before))
-                    _pending[next.Name] = before is null ? next : Merge(before, next);
-                else if (_pending.Count >= _maxPending)
-                {
-                    EndLocked($"This stream fell more than {_maxPending} pods behind the cluster and was ended; start it again for a fresh list.");
-                    break;
-                }
-                else
-                {
-                    _pending[next.Name] = next;
-                    _order.Add(next.Name);
-                }
-            }
-        }
-        if (_signal.CurrentCount == 0) _signal.Release();
-    }
+    internal void Offer(IReadOnlyList<PodStreamEvent> events) => _queue.Offer(events, static e => e.Name, static e => e);
 
     /// <summary>Ends the stream with a message its client sees.</summary>
     internal void End(string message)
     {
-        lock (_gate) EndLocked(message);
-        if (_signal.CurrentCount == 0) _signal.Release();
-    }
-
-    void EndLocked(string message)
-    {
         _ended ??= message;
-        _pending.Clear();
-        _order.Clear();
+        _queue.Drop();
     }
 
     static PodStreamEvent? Merge(PodStreamEvent before, PodStreamEvent next) => (before.Type, next.Type) switch
@@ -88,25 +60,9 @@ public sealed class PodEventReader : IAsyncDisposable
     };
 
     /// <summary>Waits for the next events, in the order their pods first changed.</summary>
-    /// <exception cref="HubException">The stream fell so far behind that it must start again.</exception>
-    public async ValueTask<IReadOnlyList<PodStreamEvent>> ReadAsync(CancellationToken cancellationToken)
-    {
-        while (true)
-        {
-            await _signal.WaitAsync(cancellationToken);
-            lock (_gate)
-            {
-                if (_ended is not null) throw new HubException(_ended);
-                if (_order.Count == 0) continue;
-                var batch = new List<PodStreamEvent>(_order.Count);
-                foreach (var name in _order)
-                    if (_pending[name] is { } e) batch.Add(e);
-                _pending.Clear();
-                _order.Clear();
-                if (batch.Count > 0) return batch;
-            }
-        }
-    }
+    /// <exception cref="HubException">The stream was ended, or fell so far behind that it must start again.</exception>
+    public ValueTask<IReadOnlyList<PodStreamEvent>> ReadAsync(CancellationToken cancellationToken) =>
+        _queue.ReadAsync(static batch => batch, _fellBehind, cancellationToken);
 
     public ValueTask DisposeAsync()
     {
