@@ -29,11 +29,11 @@ public sealed class CoalescingQueue<T>(int maxPending, Func<T, T, T?> merge) whe
     }
 
     /// <summary>Queues entries in order, under one lock and with one wake-up of the reader.</summary>
-    public void Offer<TSource>(IReadOnlyList<TSource> entries, Func<TSource, string> key, Func<TSource, T> entry)
+    public void Offer(IReadOnlyList<T> entries, Func<T, string> key)
     {
         lock (_gate)
             foreach (var e in entries)
-                if (!OfferLocked(key(e), entry(e))) break;
+                if (!OfferLocked(key(e), e)) break;
         Wake();
     }
 

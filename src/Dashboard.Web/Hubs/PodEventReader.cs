@@ -42,7 +42,7 @@ public sealed class PodEventReader : IAsyncDisposable
     public int PendingCount => _queue.PendingCount;
 
     /// <summary>Takes a feed update's events, in order, under one lock and with one wake-up of the stream.</summary>
-    internal void Offer(IReadOnlyList<PodStreamEvent> events) => _queue.Offer(events, static e => e.Name, static e => e);
+    internal void Offer(IReadOnlyList<PodStreamEvent> events) => _queue.Offer(events, static e => e.Name);
 
     /// <summary>Ends the stream with a message its client sees.</summary>
     internal void End(string message)

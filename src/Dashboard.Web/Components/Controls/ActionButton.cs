@@ -35,7 +35,7 @@ public static class ActionButton
         if (icon is not null)
         {
             builder.OpenElement(11, "span");
-            builder.AddAttribute(12, "class", size == "small" ? "mud-button-icon-start mud-button-icon-size-small" : "mud-button-icon-start mud-button-icon-size-medium");
+            builder.AddAttribute(12, "class", $"mud-button-icon-start mud-button-icon-size-{size}");
             builder.AddMarkupContent(13, IconMarkup.Svg(icon, size));
             builder.CloseElement();
         }

@@ -6,8 +6,9 @@ namespace Dashboard.Web.Components.Controls;
 
 /// <summary>
 /// An age as kubectl words it, in a <c>time</c> element the browser keeps current (<c>wwwroot/ages.js</c>
-/// rewrites every <c>time.age</c> once a second from its <c>datetime</c>, with the browser's clock, as
-/// kubectl uses its own). The server's text is only what a page shows before its scripts run.
+/// rewrites every <c>time.age</c> from its <c>datetime</c> whenever the page changes and every 5 s, with
+/// the browser's clock, as kubectl uses its own). The server's text is only what a page shows before its
+/// scripts run.
 /// </summary>
 public static class AgeMarkup
 {
