@@ -1,6 +1,7 @@
 using Dashboard.EmbeddedCluster;
 using Dashboard.Web.Cluster;
 using Dashboard.Web.Components;
+using Dashboard.Web.Hubs;
 using Dashboard.Web.Security;
 using MudBlazor.Services;
 
@@ -8,6 +9,7 @@ var builder = WebApplication.CreateBuilder(args);
 
 builder.Services.AddRazorComponents().AddInteractiveServerComponents();
 builder.Services.AddSignalR(o => o.MaximumReceiveMessageSize = 32 * 1024);
+builder.Services.UsePodStreamProtocol();
 builder.Services.AddMudServices();
 builder.Services.Configure<ClusterOptions>(builder.Configuration.GetSection(ClusterOptions.Section));
 builder.Services.Configure<EmbeddedClusterOptions>(builder.Configuration.GetSection(EmbeddedClusterOptions.Section));

@@ -16,20 +16,21 @@ public sealed class PodsHub(PodEventFeeds feeds, PersonClients people, AccessRev
 {
     public const string Path = "/hubs/pods";
 
-    public async IAsyncEnumerable<PodStreamEvent> StreamPods(string @namespace, [EnumeratorCancellation] CancellationToken cancellationToken)
+    /// <remarks>Each item on the wire is one event; batches are this server's way of writing them (see <see cref="PodStreamBatch"/>).</remarks>
+    public async IAsyncEnumerable<PodStreamBatch> StreamPods(string @namespace, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         if (InputValidation.LabelError(@namespace) is { } error) throw new HubException(error);
         var person = people.For(Context.User ?? new()) ?? throw new HubException("Sign in first: pods are streamed only to people the cluster lets see them.");
         if (!await access.AllowedAsync(person, null, "list", "", "pods", @namespace, cancellationToken))
             throw new HubException($"{person.Name} may not list pods in namespace {@namespace} (the cluster's RBAC decides; ask for a RoleBinding).");
         await using var reader = await feeds.OpenAsync(@namespace, cancellationToken);
-        foreach (var e in reader.TakeSnapshot()) yield return e;
+        foreach (var batch in PodStreamBatch.Split(reader.TakeSnapshot())) yield return batch;
         while (!cancellationToken.IsCancellationRequested)
         {
-            IReadOnlyList<PodStreamEvent> batch;
-            try { batch = await reader.ReadAsync(cancellationToken); }
+            IReadOnlyList<PodStreamEvent> events;
+            try { events = await reader.ReadAsync(cancellationToken); }
             catch (OperationCanceledException) { yield break; }
-            foreach (var e in batch) yield return e;
+            foreach (var batch in PodStreamBatch.Split(events)) yield return batch;
         }
     }
 }
