@@ -9,13 +9,17 @@ namespace Dashboard.ClusterServices.Caching;
 /// the cache's subscriptions and the hub's pod streams, which differ only in how they merge and in what
 /// a dropped queue means to them.
 /// </summary>
-public sealed class CoalescingQueue<T>(int maxPending, Func<T, T, T?> merge) where T : class
+/// <param name="wakeReaderInline">
+/// Run the reader, once woken, on the offering thread until it waits again (see <see cref="WakeSignal"/>);
+/// only for readers that do little and never block, and offers made outside the offerer's own locks.
+/// </param>
+public sealed class CoalescingQueue<T>(int maxPending, Func<T, T, T?> merge, bool wakeReaderInline = false) where T : class
 {
     readonly Lock _gate = new();
     // A null value: the key's entries cancelled out; its slot in _order is skipped.
     readonly Dictionary<string, T?> _pending = new(StringComparer.Ordinal);
     readonly List<string> _order = [];
-    readonly SemaphoreSlim _signal = new(0);
+    readonly WakeSignal _signal = new(wakeReaderInline);
     bool _dropped;
 
     /// <summary>Keys with an entry not yet read (for <c>/stats</c>, diagnostics and tests).</summary>
@@ -70,10 +74,7 @@ public sealed class CoalescingQueue<T>(int maxPending, Func<T, T, T?> merge) whe
         _order.Clear();
     }
 
-    void Wake()
-    {
-        if (_signal.CurrentCount == 0) _signal.Release();
-    }
+    void Wake() => _signal.Set();
 
     /// <summary>
     /// Waits for entries and hands them over in order, or, when the queue was dropped, calls

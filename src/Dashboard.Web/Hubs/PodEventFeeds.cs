@@ -160,17 +160,19 @@ sealed class PodEventFeed : IAsyncDisposable
         {
             logger.LogError(e, "The pod stream feed of namespace {Namespace} stopped", Namespace);
             _started.TrySetException(e);
-            lock (_gate)
-                foreach (var reader in _readers) reader.End($"The pod feed of namespace {Namespace} stopped ({e.Message}); start the stream again.");
+            PodEventReader[] readers;
+            lock (_gate) readers = [.. _readers];
+            foreach (var reader in readers) reader.End($"The pod feed of namespace {Namespace} stopped ({e.Message}); start the stream again.");
         }
     }
 
     /// <summary>Changes (or a relist) as the events that take every reader to the cache's state.</summary>
     void ApplyPods(CacheUpdate<PodView> update)
     {
+        var outgoing = new List<PodStreamEvent>(update.Changes.Count);
+        PodEventReader[] readers;
         lock (_gate)
         {
-            var outgoing = new List<PodStreamEvent>(update.Changes.Count);
             if (update.Reset is { } all)
             {
                 var now = all.ToDictionary(p => p.Name, StringComparer.Ordinal);
@@ -181,8 +183,9 @@ sealed class PodEventFeed : IAsyncDisposable
             foreach (var change in update.Changes)
                 if (change.Kind == ChangeKind.Delete) Delete(change.View, outgoing);
                 else Upsert(change.View, outgoing);
-            Publish(outgoing);
+            readers = Readers(outgoing);
         }
+        Publish(outgoing, readers);
     }
 
     void Upsert(PodView pod, List<PodStreamEvent> outgoing)
@@ -205,16 +208,22 @@ sealed class PodEventFeed : IAsyncDisposable
         outgoing.Add(e);
     }
 
+    // The readers an update goes to, taken with the update under the lock: a stream that joins after it
+    // has the update in its snapshot, one that joined before gets it as events.
+    PodEventReader[] Readers(List<PodStreamEvent> outgoing) => outgoing.Count == 0 ? [] : [.. _readers];
+
     // One hand-over per reader for all of an update's events: a burst wakes each stream once, not once per pod.
-    void Publish(List<PodStreamEvent> outgoing)
+    // Outside the lock: a woken stream writes to its connection on this thread before Offer returns.
+    static void Publish(List<PodStreamEvent> outgoing, PodEventReader[] readers)
     {
-        if (outgoing.Count == 0) return;
-        foreach (var reader in _readers) reader.Offer(outgoing);
+        foreach (var reader in readers) reader.Offer(outgoing);
     }
 
     /// <summary>A ReplicaSet's revision shows on its pods: when it changes (a new ReplicaSet, a rollback renumbering one), they are sent again.</summary>
     void ApplyReplicaSets(CacheUpdate<ReplicaSetView> update)
     {
+        var outgoing = new List<PodStreamEvent>();
+        PodEventReader[] readers;
         lock (_gate)
         {
             var changed = new HashSet<string>(StringComparer.Ordinal);
@@ -235,12 +244,12 @@ sealed class PodEventFeed : IAsyncDisposable
                 else _revisions[c.View.Name] = c.View.Revision;
                 if (c.Kind == ChangeKind.Delete ? had : !had || old != c.View.Revision) changed.Add(c.View.Name);
             }
-            if (changed.Count == 0) return;
-            var outgoing = new List<PodStreamEvent>();
-            foreach (var (pod, _) in _pods.Values.Where(p => p.View.ReplicaSet is { } rs && changed.Contains(rs)).ToList())
-                Send(pod, PodStreamEvent.Modified, outgoing);
-            Publish(outgoing);
+            if (changed.Count > 0)
+                foreach (var (pod, _) in _pods.Values.Where(p => p.View.ReplicaSet is { } rs && changed.Contains(rs)).ToList())
+                    Send(pod, PodStreamEvent.Modified, outgoing);
+            readers = Readers(outgoing);
         }
+        Publish(outgoing, readers);
     }
 
     PodStreamEvent Event(string type, PodView p) => PodStreamEvent.Create(type, new PodEventPod(

@@ -24,7 +24,8 @@ public sealed class PodEventReader : IAsyncDisposable
     {
         _snapshot = snapshot;
         _maxPending = maxPending;
-        _queue = new(maxPending, Merge);
+        // Woken inline: the feed's thread writes the update to this stream's connection itself (see WakeSignal).
+        _queue = new(maxPending, Merge, wakeReaderInline: true);
         _onDispose = onDispose;
         _fellBehind = () => throw new HubException(_ended ??
             $"This stream fell more than {_maxPending} pods behind the cluster and was ended; start it again for a fresh list.");
