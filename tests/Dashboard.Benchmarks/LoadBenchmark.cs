@@ -199,6 +199,24 @@ static class LoadBenchmark
 
         // Churn: pod changes at `rate` a second, a scale-up of a watched Deployment every 2 s, a rolling update every 10 s.
         var metricsBefore = await ScrapeAsync(host);
+        // Who uses the two cores while it churns, and whether the dashboard's work waits for threads.
+        var cpuBefore = CpuNow(kubectl);
+        var runtimeBefore = await RuntimeAsync(stats);
+        var bursts = new ConcurrentQueue<(long At, bool Rollout)>();
+        using var churnOver = new CancellationTokenSource();
+        var queueSamples = new List<double>();
+        var sampling = Task.Run(async () =>
+        {
+            try
+            {
+                while (!churnOver.IsCancellationRequested)
+                {
+                    queueSamples.Add((await RuntimeAsync(stats)).ThreadPoolQueue);
+                    await Task.Delay(200, churnOver.Token);
+                }
+            }
+            catch (OperationCanceledException) { }
+        });
         var names = host.Cluster.Store.List(ResourceTypes.Pods, BenchCluster.Namespace).Items.Select(p => p.Name).ToArray();
         var churn = Stopwatch.StartNew();
         var interval = TimeSpan.FromSeconds(1.0 / rate);
@@ -213,18 +231,24 @@ static class LoadBenchmark
             {
                 var target = watched[scaleUps % watched.Count];
                 scaleUps++;
+                bursts.Enqueue((Now, false));
                 await clients.Read.AppsV1.PatchNamespacedDeploymentScaleAsync(new V1Patch("""{"spec":{"replicas":N}}""".Replace("N", (replicas + 1 + scaleUps / watched.Count).ToString(CultureInfo.InvariantCulture)), V1Patch.PatchType.MergePatch), target, BenchCluster.Namespace);
             }
             if (i % (rate * 10) == rate * 5)
             {
                 var target = $"app-{deployments - 1 - rollouts % Math.Max(1, deployments - pageCount):D3}";
                 rollouts++;
+                bursts.Enqueue((Now, true));
                 await clients.Read.AppsV1.PatchNamespacedDeploymentAsync(new V1Patch("""{"spec":{"template":{"spec":{"containers":[{"name":"app","image":"IMAGE"}]}}}}""".Replace("IMAGE", $"registry.local/{target}:{rollouts + 1}.0"), V1Patch.PatchType.StrategicMergePatch), target, BenchCluster.Namespace);
             }
             var due = interval * (i + 1) - churn.Elapsed;
             if (due > TimeSpan.Zero) await Task.Delay(due);
         }
         await Task.Delay(TimeSpan.FromSeconds(5));
+        await churnOver.CancelAsync();
+        await sampling;
+        var cpuAfter = CpuNow(kubectl);
+        var runtimeAfter = await RuntimeAsync(stats);
         var metricsAfter = await ScrapeAsync(host);
         var heapAfter = await HeapAsync(stats);
         var churnMinutes = (churn.Elapsed.TotalSeconds) / 60;
@@ -251,6 +275,21 @@ static class LoadBenchmark
         var hubFirst = byEvent.Select(g => (double)Math.Max(0, g.Min(a => a.At) - reference[g.Key])).Order().ToList();
         var hubLast = byEvent.Select(g => (double)Math.Max(0, g.Max(a => a.At) - reference[g.Key])).Order().ToList();
         var kubectlLatency = Latencies(kubectlArrivals.Select(k => (k.Key, k.Value)), reference);
+        // The slowest 1% of events, and how many of them came in a burst: a rolling update's first 3 s, a scale-up's first second.
+        string InBursts(IEnumerable<(long Rv, double Latency)> byLatency)
+        {
+            var slowest = byLatency.OrderByDescending(e => e.Latency).ToList();
+            slowest = slowest.Take(Math.Max(1, slowest.Count / 100)).ToList();
+            double Share(bool rollout, long window) => Math.Round(100.0 * slowest.Count(e => bursts.Any(b => b.Rollout == rollout && reference[e.Rv] - b.At is >= 0 and var d && d <= window)) / Math.Max(1, slowest.Count));
+            return $"{Share(true, 3000)}% / {Share(false, 1000)}%";
+        }
+        var slowHub = InBursts(byEvent.Select(g => (g.Key, (double)(g.Min(a => a.At) - reference[g.Key]))));
+        var slowKubectl = InBursts(kubectlArrivals.Where(k => reference.ContainsKey(k.Key)).Select(k => (k.Key, (double)(k.Value - reference[k.Key]))));
+        var queue = queueSamples.Order().ToList();
+        var cpu = cpuAfter.Zip(cpuBefore, (a, b) => Math.Round(a - b, 1)).ToArray();
+        var dashboardCpu = Math.Round(runtimeAfter.CpuSeconds - runtimeBefore.CpuSeconds, 1);
+        var gcPause = Math.Round(runtimeAfter.GcPauseMs - runtimeBefore.GcPauseMs);
+        var gcCount = runtimeAfter.GcCollections.Zip(runtimeBefore.GcCollections, (a, b) => a - b).ToArray();
         domLatencies.Sort();
         var eventsPerSecond = reference.Count / Math.Max(1, churn.Elapsed.TotalSeconds);
         var watchesBefore = metricsBefore.Watches;
@@ -265,6 +304,9 @@ static class LoadBenchmark
             kubectlWatchLatencyMs = new { p50 = P(kubectlLatency, 0.5), p99 = P(kubectlLatency, 0.99), samples = kubectlLatency.Count },
             pageDomLatencyMs = new { p50 = P(domLatencies, 0.5), p99 = P(domLatencies, 0.99), samples = domLatencies.Count },
             timeToFirstRenderMs = new { overview = Math.Round(ttfrOverview), overviewCold = Math.Round(ttfrOverviewCold), bigDeploymentPage = Math.Round(ttfrBig), bigDeploymentPageCold = Math.Round(ttfrBigCold) },
+            cpuSecondsDuringChurn = new { seconds = Math.Round(churn.Elapsed.TotalSeconds), dashboard = dashboardCpu, clusterAndClients = cpu[0], chromium = cpu[1], kubectl = cpu[2] },
+            dashboardRuntime = new { threadPoolQueueP50 = P(queue, 0.5), threadPoolQueueP99 = P(queue, 0.99), threadPoolQueueMax = queue.Count == 0 ? 0 : queue[^1], gcPauseMs = gcPause, gcCollections = gcCount },
+            slowestPercentInBursts = new { firstHubClient = slowHub, kubectl = slowKubectl },
             apiServer = new { watchesDuringChurn = metricsAfter.Watches, watchesBeforeChurn = watchesBefore, listsDuringChurn = lists, requestsPerMinute = Math.Round(requestsPerMinute) },
             dashboardMemory = new
             {
@@ -284,6 +326,7 @@ static class LoadBenchmark
         Console.WriteLine($"| hub p50 / p99 ({clientCount} clients) | {result.hubLatencyMs.p50} / {result.hubLatencyMs.p99} ms | p99 ≤ 1.5 × kubectl p99 + 50 = {hubTarget:0} ms: {(result.hubLatencyMs.p99 <= hubTarget ? "met" : "MISSED")} |");
         Console.WriteLine($"| of which the {dotnetClients} .NET HubConnection clients | {result.hubDotnetClientsLatencyMs.p50} / {result.hubDotnetClientsLatencyMs.p99} ms | |");
         Console.WriteLine($"| hub, first / last client to get each event: p50, p99 | {P(hubFirst, 0.5)}, {P(hubFirst, 0.99)} / {P(hubLast, 0.5)}, {P(hubLast, 0.99)} ms | |");
+        Console.WriteLine($"| slowest 1% within 3 s of a rolling update / 1 s of a scale-up: first hub client; kubectl | {slowHub}; {slowKubectl} | |");
         Console.WriteLine($"| kubectl get pods -w p50 / p99 | {result.kubectlWatchLatencyMs.p50} / {result.kubectlWatchLatencyMs.p99} ms | reference |");
         Console.WriteLine($"| page DOM p50 / p99 ({pageCount} pages) | {result.pageDomLatencyMs.p50} / {result.pageDomLatencyMs.p99} ms ({domLatencies.Count} rows) | p99 ≤ 1000 ms: {(result.pageDomLatencyMs.p99 <= 1000 ? "met" : "MISSED")} |");
         Console.WriteLine($"| first render, warm (cold): overview / {bigPods}-pod page | {result.timeToFirstRenderMs.overview} ({result.timeToFirstRenderMs.overviewCold}) / {result.timeToFirstRenderMs.bigDeploymentPage} ({result.timeToFirstRenderMs.bigDeploymentPageCold}) ms | overview < 1000 ms: {(ttfrOverview < 1000 ? "met" : "MISSED")} |");
@@ -291,6 +334,8 @@ static class LoadBenchmark
         // Each spec change of a Deployment open in a page re-runs its safety check: one LIST of Services and one of PodDisruptionBudgets.
         Console.WriteLine($"| LISTs during churn | {lists} (safety re-checks after {scaleUps} spec changes of open Deployments: at most {2 * scaleUps}) | no periodic LISTs: {(lists <= 2 * scaleUps ? "met" : "MISSED")} |");
         Console.WriteLine($"| API requests per minute during churn | {result.apiServer.requestsPerMinute} | |");
+        Console.WriteLine($"| CPU-seconds in {churn.Elapsed.TotalSeconds + 5:0} s (2 cores): dashboard / cluster and hub clients / Chromium / kubectl | {dashboardCpu} / {cpu[0]} / {cpu[1]} / {cpu[2]} | |");
+        Console.WriteLine($"| dashboard thread-pool queue p50 / p99 / max (every 200 ms); GC pauses | {P(queue, 0.5)} / {P(queue, 0.99)} / {(queue.Count == 0 ? 0 : queue[^1])}; {gcPause} ms in {gcCount[0]}/{gcCount[1]}/{gcCount[2]} gen0/1/2 collections | |");
         Console.WriteLine($"| dashboard working set / managed heap | {result.dashboardMemory.workingSetMiB} / {result.dashboardMemory.managedHeapMiB} MiB | |");
         Console.WriteLine($"| managed heap per hub client (idle, after its snapshot) | {result.dashboardMemory.perHubClientKiB} KiB | |");
         Console.WriteLine($"| managed heap per circuit | {result.dashboardMemory.perCircuitKiB} KiB | ≤ 500 KiB: {(result.dashboardMemory.perCircuitKiB <= 500 ? "met" : "MISSED")} |");
@@ -380,6 +425,25 @@ static class LoadBenchmark
         var json = await stats.GetFromJsonAsync<JsonObject>("stats?collect=true");
         var cached = json!["caches"]!.AsArray().Where(c => c!["resource"]!.ToString() == "pods").Sum(c => (long)c!["objects"]!);
         return new Memory((long)json["workingSetBytes"]!, (long)json["managedHeapBytes"]!, (int)json["circuits"]!, cached);
+    }
+
+    sealed record Runtime(double CpuSeconds, double ThreadPoolQueue, double GcPauseMs, int[] GcCollections);
+
+    static async Task<Runtime> RuntimeAsync(HttpClient stats)
+    {
+        var runtime = (await stats.GetFromJsonAsync<JsonObject>("stats"))!["runtime"]!;
+        return new((double)runtime["cpuSeconds"]!, (double)runtime["threadPoolQueue"]!, (double)runtime["gcPauseMs"]!, [.. runtime["gcCollections"]!.AsArray().Select(c => (int)c!)]);
+    }
+
+    /// <summary>CPU-seconds so far of this process (the cluster and the hub clients), the browser's processes and kubectl.</summary>
+    static double[] CpuNow(Process kubectl)
+    {
+        static double Seconds(Process p)
+        {
+            try { return p.TotalProcessorTime.TotalSeconds; }
+            catch (Exception e) when (e is InvalidOperationException or System.ComponentModel.Win32Exception) { return 0; }
+        }
+        return [Seconds(Process.GetCurrentProcess()), Process.GetProcessesByName("chromium").Sum(Seconds), Seconds(kubectl)];
     }
 
     sealed record Metrics(long Watches, long Lists, long Requests);

@@ -25,7 +25,7 @@ public sealed class CircuitCounter : CircuitHandler
 public static class DashboardStats
 {
     /// <summary>
-    /// <c>GET /stats</c>: the process's memory, open circuits, and each shared cache with its objects,
+    /// <c>GET /stats</c>: the process's memory, open circuits, runtime counters (CPU, thread pool, GC), and each shared cache with its objects,
     /// readers and the longest unread queue among them, and the hub's streams per namespace with theirs (a stalled viewer shows there). Behind sign-in like every page; the load benchmark reads it.
     /// </summary>
     public static void MapDashboardStats(this WebApplication app) => app.MapGet("/stats", (ClusterCache cache, Dashboard.Web.Hubs.PodEventFeeds feeds, CircuitCounter circuits, bool? collect) =>
@@ -37,6 +37,15 @@ public static class DashboardStats
             workingSetBytes = process.WorkingSet64,
             managedHeapBytes = GC.GetTotalMemory(false),
             circuits = circuits.Open,
+            // What a load run needs to tell a busy machine from a busy dashboard: CPU used, work waiting for a thread, GC pauses.
+            runtime = new
+            {
+                cpuSeconds = process.TotalProcessorTime.TotalSeconds,
+                threadPoolThreads = ThreadPool.ThreadCount,
+                threadPoolQueue = ThreadPool.PendingWorkItemCount,
+                gcPauseMs = GC.GetTotalPauseDuration().TotalMilliseconds,
+                gcCollections = new[] { GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2) },
+            },
             caches = cache.Stats().Select(s => new { resource = s.Resource, @namespace = s.Namespace, objects = s.Objects, readers = s.Readers, mostUnread = s.MostUnread }),
             hubStreams = feeds.Stats().Select(s => new { @namespace = s.Namespace, pods = s.Pods, streams = s.Streams, mostUnread = s.MostUnread }),
         });
