@@ -14,7 +14,7 @@ builder.Services.AddMudServices();
 builder.Services.Configure<ClusterOptions>(builder.Configuration.GetSection(ClusterOptions.Section));
 builder.Services.Configure<EmbeddedClusterOptions>(builder.Configuration.GetSection(EmbeddedClusterOptions.Section));
 builder.Services.AddSingleton<ClusterConnection>();
-builder.Services.AddSingleton<Dashboard.Web.Hubs.PodEventFeeds>();
+builder.Services.AddSingleton<PodEventFeeds>();
 builder.Services.AddHostedService(sp => sp.GetRequiredService<ClusterConnection>());
 builder.Services.AddClusterServices();
 builder.Services.AddSingleton<CircuitCounter>();
@@ -35,7 +35,7 @@ app.MapStaticAssets();
 app.MapHealthChecks("/healthz").AllowAnonymous();
 app.MapSignIn();
 app.MapDashboardStats();
-app.MapHub<Dashboard.Web.Hubs.PodsHub>(Dashboard.Web.Hubs.PodsHub.Path);
+app.MapHub<PodsHub>(PodsHub.Path);
 app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
 
 app.Run();
