@@ -74,6 +74,21 @@ public sealed class WallTests : MudTestContext
     }
 
     [Fact]
+    public void The_wall_shows_only_namespaces_the_person_may_list_though_the_shared_cache_has_them()
+    {
+        var secret = Deployment("secret-team", "payroll", replicas: 4, updated: 2, available: 3, progressReason: "ReplicaSetUpdated");
+        var client = Use(new FakeDashboardClient([Deployment("default", "web"), secret], [], [ReplicaSet(secret, "payroll-new", 2, "payroll:2", 2)]) { HiddenNamespaces = ["secret-team"] });
+        client.SetProbe(new ProbeSnapshot("secret-team", "payroll", "payroll", "http://x/", 10, true, null, DateTimeOffset.UtcNow, 10, 0, [], [], []));
+
+        foreach (var query in new[] { "", "?ns=secret-team", "?ns=secret-team,default" })
+        {
+            var wall = Open(query);
+            wall.WaitForAssertion(() => Assert.Equal(query == "?ns=secret-team" ? [] : ["default/web"], wall.FindAll("[data-tile]").Select(t => t.GetAttribute("data-tile"))), Wait);
+            Assert.DoesNotContain("payroll", wall.Markup);
+        }
+    }
+
+    [Fact]
     public void A_namespace_that_cannot_exist_is_refused()
     {
         Use(new FakeDashboardClient([], []));

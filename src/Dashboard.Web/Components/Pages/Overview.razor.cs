@@ -22,11 +22,10 @@ public sealed partial class Overview
     [SupplyParameterFromQuery(Name = "ns")] public string? NamespaceQuery { get; set; }
 
     /// <summary>Namespaces this person may list deployments in: the shared cache holds every namespace.</summary>
-    IReadOnlySet<string>? _visible;
-    bool _checkingVisibility;
+    NamespaceVisibility _visibility = null!;
 
     IReadOnlyList<DeploymentRow> Rows => DeploymentRow.Build(
-        _deployments.Items.Where(d => _visible?.Contains(d.Namespace) == true && (_namespace == AllNamespaces || d.Namespace == _namespace)),
+        _deployments.Items.Where(d => _visibility.Allows(d.Namespace) && (_namespace == AllNamespaces || d.Namespace == _namespace)),
         _namespace == AllNamespaces ? _pods.Items : _pods.Items.Where(p => p.Namespace == _namespace),
         _search);
 
@@ -42,7 +41,11 @@ public sealed partial class Overview
     /// <summary>Another cluster: a fresh page whose feeds all read it (and whose address says which).</summary>
     void OnContextChanged(string context) => Navigation.NavigateTo($"?context={Uri.EscapeDataString(context)}", forceLoad: true);
 
-    protected override Task OnInitializedAsync() => LoadAsync(LoadPageAsync);
+    protected override Task OnInitializedAsync()
+    {
+        _visibility = new NamespaceVisibility(Client);
+        return LoadAsync(LoadPageAsync);
+    }
 
     async Task LoadPageAsync()
     {
@@ -69,33 +72,23 @@ public sealed partial class Overview
     void RefreshNamespaces()
     {
         var all = DeploymentNamespaces();
-        _namespaces = _visible is null ? [] : all.Where(_visible.Contains).ToList();
-        if (_visible is null || all.Any(ns => !_visible.Contains(ns) && !_hidden.Contains(ns))) _ = CheckVisibilityAsync(all);
+        _namespaces = all.Where(_visibility.Allows).ToList();
+        if (_visibility.HasUnchecked(all)) _ = CheckVisibilityAsync(all);
     }
-
-    readonly HashSet<string> _hidden = new(StringComparer.Ordinal);
 
     async Task CheckVisibilityAsync(IReadOnlyList<string> namespaces)
     {
-        if (_checkingVisibility) return;
-        _checkingVisibility = true;
         try
         {
-            var visible = await Client.VisibleNamespacesAsync(namespaces, Stopping);
-            await InvokeAsync(() =>
-            {
-                _visible = visible;
-                foreach (var ns in namespaces.Where(ns => !visible.Contains(ns))) _hidden.Add(ns);
-                _namespaces = namespaces.Where(visible.Contains).ToList();
-                StateHasChanged();
-            });
+            if (await _visibility.CheckAsync(namespaces, Stopping))
+                await InvokeAsync(() =>
+                {
+                    _namespaces = DeploymentNamespaces().Where(_visibility.Allows).ToList();
+                    StateHasChanged();
+                });
         }
         catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException)
         {
-        }
-        finally
-        {
-            _checkingVisibility = false;
         }
     }
 

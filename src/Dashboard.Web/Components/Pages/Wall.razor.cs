@@ -49,7 +49,14 @@ public sealed partial class Wall
         }
     }
 
-    protected override Task OnInitializedAsync() => LoadAsync(LoadPageAsync);
+    /// <summary>The shared caches hold every namespace; a tile shows only where the cluster lets this person list deployments.</summary>
+    NamespaceVisibility _visibility = null!;
+
+    protected override Task OnInitializedAsync()
+    {
+        _visibility = new NamespaceVisibility(Client);
+        return LoadAsync(LoadPageAsync);
+    }
 
     async Task LoadPageAsync()
     {
@@ -67,7 +74,7 @@ public sealed partial class Wall
         {
             // One namespace: its own small caches; several or all: the shared all-namespace ones.
             var scope = _namespaces.Count == 1 ? _namespaces[0] : null;
-            Follow(await Client.WatchDeploymentsAsync(scope, Stopping), _deployments, Rebuild);
+            Follow(await Client.WatchDeploymentsAsync(scope, Stopping), _deployments, OnDeploymentsChanged);
             Follow(await Client.WatchReplicaSetsAsync(scope, Stopping), _replicaSets, Rebuild);
             Follow(await Client.WatchPodsAsync(scope, Stopping), _pods, Rebuild);
         }
@@ -76,6 +83,8 @@ public sealed partial class Wall
             _error = $"The cluster could not be read: {e.Message}";
             return;
         }
+        // Awaited the first time, so no render (the prerender included) ever shows a tile before the check.
+        await _visibility.CheckAsync(DeploymentNamespaces(), Stopping);
         _loaded = true;
         Rebuild();
         if (!Prerendering && !Stopping.IsCancellationRequested) _tick = Clock.CreateTimer(_ => OnTick(), null, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
@@ -104,10 +113,35 @@ public sealed partial class Wall
 
     void Rebuild() => _dirty = true;
 
+    List<string> DeploymentNamespaces() => _deployments.Items.Select(d => d.Namespace).Distinct(StringComparer.Ordinal).ToList();
+
+    void OnDeploymentsChanged()
+    {
+        Rebuild();
+        var namespaces = DeploymentNamespaces();
+        if (_loaded && _visibility.HasUnchecked(namespaces)) _ = CheckVisibilityAsync(namespaces);
+    }
+
+    async Task CheckVisibilityAsync(IReadOnlyList<string> namespaces)
+    {
+        try
+        {
+            if (await _visibility.CheckAsync(namespaces, Stopping))
+                await InvokeAsync(() =>
+                {
+                    Rebuild();
+                    RequestRender();
+                });
+        }
+        catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException)
+        {
+        }
+    }
+
     IReadOnlyList<WallTile> BuildTiles()
     {
         var wanted = _namespaces.Count == 0 ? null : _namespaces.ToHashSet(StringComparer.Ordinal);
-        var deployments = _deployments.Items.Where(d => wanted is null || wanted.Contains(d.Namespace)).ToList();
+        var deployments = _deployments.Items.Where(d => _visibility.Allows(d.Namespace) && (wanted is null || wanted.Contains(d.Namespace))).ToList();
         var setsByNamespace = _replicaSets.Items.ToLookup(rs => rs.Namespace);
         var podsByNamespace = _pods.Items.ToLookup(p => p.Namespace);
         var probes = Client.Probes.ToDictionary(p => $"{p.Namespace}/{p.Deployment}", StringComparer.Ordinal);
