@@ -1,4 +1,7 @@
 using k8s;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
 using Dashboard.ClusterServices.Operations;
 using Dashboard.ClusterServices.Probing;
 using Dashboard.ClusterServices.Resilience;
@@ -12,7 +15,7 @@ public class TrafficProbeTests
     public async Task The_probe_reports_which_version_answered_and_the_requests_a_rollout_dropped()
     {
         await using var harness = await ServiceHarness.StartAsync(endpointsDelaySeconds: 1);
-        await using var probes = new TrafficProbes(harness.Clients, new KubernetesResilience(), harness.Cache, TimeProvider.System);
+        await using var probes = new TrafficProbes(harness.Clients, new KubernetesResilience(), harness.Cache, TimeProvider.System, DataPlaneOf(harness));
         Assert.Equal(0, (await harness.Cluster.KubectlAsync("rollout", "status", "deployment/cloud-communal-service", "-n", "cloud", "--timeout=60s")).ExitCode);
         await harness.Cluster.WaitUntilAsync(async () => (await harness.Cluster.Client.CoreV1.ReadNamespacedServiceAsync("cloud-communal-service", "cloud")).Metadata.Annotations?.ContainsKey(TrafficProbes.DataPlaneAnnotation) == true);
         await Task.Delay(TimeSpan.FromSeconds(1.5)); // the only pod's app warms up and the load balancer sees it
@@ -41,11 +44,67 @@ public class TrafficProbeTests
         Assert.NotEmpty(probe.RecentFailures);
     }
 
+    /// <summary>The embedded cluster's data plane as the dashboard knows it when it runs that cluster itself.</summary>
+    static ProbeTargets DataPlaneOf(ServiceHarness harness) => ProbeTargets.LocalDataPlane(key => harness.Cluster.Host.DataPlane?.Urls.GetValueOrDefault(key));
+
+    [Fact]
+    public async Task A_service_annotation_cannot_point_the_probe_at_an_internal_address_nor_put_its_answers_on_screen()
+    {
+        // An "internal" service on loopback: its root redirects to a secret.
+        await using var internalApp = await SecretServer.StartAsync();
+        await using var harness = await ServiceHarness.StartAsync();
+        await using var probes = new TrafficProbes(harness.Clients, new KubernetesResilience(), harness.Cache, TimeProvider.System, DataPlaneOf(harness));
+        // Whoever may edit a Service (not the dashboard's operator) points its published address at the internal service.
+        var service = await harness.Cluster.Client.CoreV1.ReadNamespacedServiceAsync("flask-service", "default");
+        await harness.Cluster.WaitUntilAsync(async () => (await harness.Cluster.Client.CoreV1.ReadNamespacedServiceAsync("flask-service", "default")).Metadata.Annotations?.ContainsKey("rollout-dashboard.io/data-plane-url") == true);
+        var patch = new k8s.Models.V1Patch("""{"metadata":{"annotations":{"rollout-dashboard.io/data-plane-url":"URL"}}}""".Replace("URL", internalApp.Url), k8s.Models.V1Patch.PatchType.MergePatch);
+        await harness.Cluster.Client.CoreV1.PatchNamespacedServiceAsync(patch, "flask-service", "default");
+
+        var start = await probes.StartAsync("default", "flask-app");
+        Assert.True(start.Ok, start.Message);
+        await harness.Cluster.WaitUntilAsync(() => Task.FromResult(probes.Find("default", "flask-app")!.Ok + probes.Find("default", "flask-app")!.Failed > 10), because: "requests are sent");
+        await probes.StopAsync("default", "flask-app");
+
+        var probe = probes.Find("default", "flask-app")!;
+        Assert.Equal(0, internalApp.Requests);
+        Assert.NotEqual(internalApp.Url, probe.Url);
+        var shown = string.Join("\n", probe.Seconds.SelectMany(s => s.Answers.Keys).Concat(probe.RecentFailures.Select(f => f.Message)));
+        Assert.DoesNotContain("TOP-SECRET", shown);
+    }
+
+    [Fact]
+    public void A_probe_follows_no_redirect_and_shows_only_status_latency_and_the_first_line_of_a_success()
+    {
+        Assert.Equal("Hello v2!", TrafficProbe.VersionLine("Hello v2!\nSECRET=abc\n"));
+        Assert.Equal("Hello v2!", TrafficProbe.VersionLine("  Hello v2!  "));
+        Assert.Equal(64, TrafficProbe.VersionLine(new string('a', 500)).Length);
+        Assert.Equal("a?b", TrafficProbe.VersionLine("a\u001bb"));
+        Assert.Equal("302 Found", TrafficProbe.FailureLine(System.Net.HttpStatusCode.Redirect, "Found"));
+    }
+
+    [Fact]
+    public async Task A_redirect_is_a_failed_request_whose_target_is_never_asked()
+    {
+        await using var internalApp = await SecretServer.StartAsync();
+        var feed = new StaticDeployments();
+        await using var probe = new TrafficProbe("default", "web", "web", internalApp.Url, 20, feed, TimeProvider.System);
+        probe.Start();
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (probe.Snapshot().Failed + probe.Snapshot().Ok < 5 && DateTime.UtcNow < deadline) await Task.Delay(100);
+        await probe.DisposeAsync();
+
+        var snapshot = probe.Snapshot();
+        Assert.Equal(0, snapshot.Ok);
+        Assert.True(snapshot.Failed >= 5);
+        Assert.All(snapshot.RecentFailures, f => Assert.Equal("302 Found", f.Message));
+        Assert.Equal(0, internalApp.SecretReads);
+    }
+
     [Fact]
     public async Task A_deployment_no_service_selects_has_nothing_to_probe()
     {
         await using var harness = await ServiceHarness.StartAsync();
-        await using var probes = new TrafficProbes(harness.Clients, new KubernetesResilience(), harness.Cache, TimeProvider.System);
+        await using var probes = new TrafficProbes(harness.Clients, new KubernetesResilience(), harness.Cache, TimeProvider.System, DataPlaneOf(harness));
         Assert.Equal(0, (await harness.Cluster.KubectlAsync("delete", "service", "flask-service")).ExitCode);
 
         var start = await probes.StartAsync("default", "flask-app");
@@ -55,4 +114,55 @@ public class TrafficProbeTests
         Assert.Equal(OperationOutcome.NotFound, (await probes.StartAsync("default", "nope")).Outcome);
         Assert.Equal(OperationOutcome.Invalid, (await probes.StartAsync("default", "No Such/Name")).Outcome);
     }
+}
+
+/// <summary>An internal HTTP service on loopback whose root redirects to a page holding a secret.</summary>
+sealed class SecretServer : IAsyncDisposable
+{
+    readonly Microsoft.AspNetCore.Builder.WebApplication _app;
+    int _requests, _secretReads;
+
+    SecretServer(Microsoft.AspNetCore.Builder.WebApplication app) => _app = app;
+
+    public string Url { get; private set; } = "";
+    public int Requests => _requests;
+    public int SecretReads => _secretReads;
+
+    public static async Task<SecretServer> StartAsync()
+    {
+        var builder = Microsoft.AspNetCore.Builder.WebApplication.CreateSlimBuilder();
+        builder.Configuration.Sources.Clear();
+        Microsoft.Extensions.Configuration.MemoryConfigurationBuilderExtensions.AddInMemoryCollection(builder.Configuration);
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        var app = builder.Build();
+        var server = new SecretServer(app);
+        app.Run(async context =>
+        {
+            Interlocked.Increment(ref server._requests);
+            if (context.Request.Path == "/secret")
+            {
+                Interlocked.Increment(ref server._secretReads);
+                await context.Response.WriteAsync("TOP-SECRET database password");
+                return;
+            }
+            context.Response.Redirect("/secret");
+        });
+        await app.StartAsync();
+        server.Url = app.Urls.First() + "/";
+        return server;
+    }
+
+    public async ValueTask DisposeAsync() => await _app.DisposeAsync();
+}
+
+/// <summary>A deployment feed with nothing in it and nothing to come.</summary>
+sealed class StaticDeployments : Dashboard.ClusterServices.Caching.IViewFeed<Dashboard.ClusterServices.Model.DeploymentView>
+{
+    public IReadOnlyList<Dashboard.ClusterServices.Model.DeploymentView> Snapshot => [];
+    public async ValueTask<Dashboard.ClusterServices.Caching.CacheUpdate<Dashboard.ClusterServices.Model.DeploymentView>> ReadAsync(CancellationToken cancellationToken)
+    {
+        await Task.Delay(Timeout.Infinite, cancellationToken);
+        throw new OperationCanceledException();
+    }
+    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 }

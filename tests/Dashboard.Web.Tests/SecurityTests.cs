@@ -134,12 +134,21 @@ public sealed partial class SecurityTests
             var forced = await vera.PauseAsync("default", "flask-app");
             Assert.Equal(OperationOutcome.Refused, forced.Outcome);
             Assert.Contains("User \"vera\" cannot patch resource \"deployments\"", forced.Message);
+            // The probe runs as the dashboard: a read-only person can neither start nor stop one.
+            var probe = await vera.StartProbeAsync("default", "flask-app");
+            Assert.Equal(OperationOutcome.Refused, probe.Outcome);
+            Assert.Contains("vera may not patch deployments in namespace default", probe.Message);
+            Assert.Null(vera.ProbeOf("default", "flask-app"));
         }
 
         using (var scope = factory.Services.CreateScope())
         {
             var otto = ClientFor(scope, Person("otto", "operator-token", "operators"));
             Assert.Null(await otto.WhyNotAsync("patch", "default"));
+            var probe = await otto.StartProbeAsync("default", "flask-app");
+            Assert.True(probe.Ok, probe.Message);
+            Assert.DoesNotContain("rollout-dashboard.io", probe.Message);
+            Assert.Equal(OperationOutcome.Succeeded, (await otto.StopProbeAsync("default", "flask-app")).Outcome);
             Assert.Equal(OperationOutcome.Succeeded, (await otto.PauseAsync("default", "flask-app")).Outcome);
             Assert.NotNull(await otto.WhyNotAsync("patch", "cloud"));
         }

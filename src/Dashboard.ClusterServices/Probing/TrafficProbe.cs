@@ -68,7 +68,8 @@ public sealed class TrafficProbe : IAsyncDisposable
         RatePerSecond = Math.Clamp(ratePerSecond, 1, 50);
         _deployments = deployments;
         _clock = clock;
-        _http = handler is null ? new HttpClient() : new HttpClient(handler);
+        // A redirect is an answer, not a way elsewhere: the probe asks the Service and nothing it points to.
+        _http = new HttpClient(handler ?? new SocketsHttpHandler { AllowAutoRedirect = false, UseCookies = false, UseProxy = false });
         _http.Timeout = TimeSpan.FromSeconds(2);
         foreach (var d in deployments.Snapshot) _views[$"{d.Namespace}/{d.Name}"] = d;
         StartedAt = clock.GetUtcNow();
@@ -148,6 +149,31 @@ public sealed class TrafficProbe : IAsyncDisposable
         }
     }
 
+    /// <summary>How much of an answer is ever read: the version line is at its start.</summary>
+    const int BodyBytesRead = 256;
+    const int VersionLineLength = 64;
+
+    /// <summary>
+    /// What a person sees of a successful answer: its first line, at most 64 printable characters (the
+    /// app's version, as <c>Hello v2!</c>). Nothing else of a body ever reaches a screen.
+    /// </summary>
+    public static string VersionLine(string body)
+    {
+        var line = body.TrimStart();
+        var end = line.IndexOfAny(['\r', '\n']);
+        if (end >= 0) line = line[..end];
+        line = line.Trim();
+        if (line.Length > VersionLineLength) line = line[..VersionLineLength];
+        return string.Create(line.Length, line, static (span, text) =>
+        {
+            for (var i = 0; i < text.Length; i++) span[i] = char.IsControl(text[i]) ? '?' : text[i];
+        });
+    }
+
+    /// <summary>What a person sees of a failed answer: its status alone, never its body.</summary>
+    public static string FailureLine(System.Net.HttpStatusCode status, string? reason) =>
+        $"{(int)status} {VersionLine(reason ?? "")}".TrimEnd();
+
     async Task SendAsync()
     {
         var clock = Stopwatch.StartNew();
@@ -155,19 +181,25 @@ public sealed class TrafficProbe : IAsyncDisposable
         string? answer = null;
         try
         {
-            using var response = await _http.GetAsync(Url, _stop.Token);
-            var body = (await response.Content.ReadAsStringAsync(_stop.Token)).Trim();
-            if (body.Length > 120) body = body[..120];
-            if (response.IsSuccessStatusCode) answer = body.Length == 0 ? $"HTTP {(int)response.StatusCode}" : body;
-            else failure = $"{(int)response.StatusCode} {body}";
+            using var response = await _http.GetAsync(Url, HttpCompletionOption.ResponseHeadersRead, _stop.Token);
+            if (response.IsSuccessStatusCode)
+            {
+                await using var stream = await response.Content.ReadAsStreamAsync(_stop.Token);
+                var buffer = new byte[BodyBytesRead];
+                var read = 0;
+                while (read < buffer.Length && await stream.ReadAsync(buffer.AsMemory(read), _stop.Token) is var n and > 0) read += n;
+                var line = VersionLine(System.Text.Encoding.UTF8.GetString(buffer, 0, read));
+                answer = line.Length == 0 ? $"HTTP {(int)response.StatusCode}" : line;
+            }
+            else failure = FailureLine(response.StatusCode, response.ReasonPhrase);
         }
         catch (OperationCanceledException) when (_stop.IsCancellationRequested)
         {
             return;
         }
-        catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException or IOException)
         {
-            failure = e is TaskCanceledException ? "timed out after 2 s" : e.Message;
+            failure = e is TaskCanceledException ? "timed out after 2 s" : e is HttpRequestException { HttpRequestError: var error } ? $"no answer ({error})" : "connection broken";
         }
         finally
         {

@@ -17,10 +17,10 @@ public sealed record ProbeStart(OperationOutcome Outcome, string Message, ProbeS
 /// The running traffic probes of one cluster, one per Deployment at most, shared by every viewer:
 /// a probe started on one screen shows on the wall and on everyone's deployment page.
 /// </summary>
-public sealed class TrafficProbes(IKubernetesClientProvider clients, KubernetesResilience resilience, ClusterCache cache, TimeProvider clock) : IAsyncDisposable
+public sealed class TrafficProbes(IKubernetesClientProvider clients, KubernetesResilience resilience, ClusterCache cache, TimeProvider clock, ProbeTargets targets) : IAsyncDisposable
 {
-    /// <summary>The annotation the embedded cluster's data plane publishes on each Service.</summary>
-    public const string DataPlaneAnnotation = Dashboard.EmbeddedCluster.Hosting.DataPlane.UrlAnnotation;
+    /// <summary>The annotation the embedded cluster's data plane publishes on each Service (for people and kubectl; the probe never reads it).</summary>
+    public const string DataPlaneAnnotation = "rollout-dashboard.io/data-plane-url";
     public const int DefaultRate = 10;
 
     readonly Lock _gate = new();
@@ -62,9 +62,9 @@ public sealed class TrafficProbes(IKubernetesClientProvider clients, KubernetesR
         }
         var service = Dashboard.ClusterServices.Model.Selection.ServicesSelecting(d, services.Items).FirstOrDefault();
         if (service is null) return new(OperationOutcome.Refused, $"No Service selects the pods of {deployment}: there is no traffic to probe.");
-        var url = UrlOf(service);
+        var url = targets.UrlOf(service);
         if (url is null)
-            return new(OperationOutcome.Refused, $"Service {service.Metadata.Name} has no address this dashboard can reach: the probe runs from the dashboard, so run it in the cluster (or on the embedded cluster, whose data plane publishes one).");
+            return new(OperationOutcome.Refused, $"Service {service.Metadata.Name} has no address this dashboard can probe: {targets.Unreachable}.");
 
         var feed = await cache.SubscribeDeploymentsAsync(ns, cancellationToken);
         var probe = new TrafficProbe(ns, deployment, service.Metadata.Name, url, ratePerSecond, feed, clock);
@@ -79,15 +79,6 @@ public sealed class TrafficProbes(IKubernetesClientProvider clients, KubernetesR
         probe.Start();
         OnProbeChanged();
         return new(OperationOutcome.Succeeded, $"Probing {service.Metadata.Name} at {url}, {probe.RatePerSecond} requests a second.", probe.Snapshot());
-    }
-
-    /// <summary>The data plane's address when the cluster publishes one, else the Service's cluster address when the dashboard runs in the cluster.</summary>
-    static string? UrlOf(V1Service service)
-    {
-        if (service.Metadata.Annotations?.TryGetValue(DataPlaneAnnotation, out var published) == true) return published;
-        if (!KubernetesClientConfiguration.IsInCluster()) return null;
-        var port = service.Spec.Ports?.FirstOrDefault()?.Port ?? 80;
-        return $"http://{service.Metadata.Name}.{service.Metadata.NamespaceProperty}.svc:{port}/";
     }
 
     /// <summary>Stops the probe; its results stay visible until a new one starts.</summary>

@@ -38,7 +38,7 @@ public sealed class ClusterContexts(ClusterConnection connection, ClusterCache d
             var scope = new ClusterScope(context, cache,
                 new RolloutOperations(clients, resilience, loggerFactory.CreateLogger<RolloutOperations>(), clock),
                 new RolloutSafety(clients, resilience),
-                new TrafficProbes(clients, resilience, cache, clock),
+                new TrafficProbes(clients, resilience, cache, clock, ProbeTargets.None),
                 new RolloutTimelines(cache, clock));
             // Recording starts with the first visit to this context; it is not awaited, so an unreachable cluster does not hold up the page.
             _ = scope.Timelines.StartAsync();

@@ -44,7 +44,7 @@ public static class ClusterServicesRegistration
         services.AddSingleton<Dashboard.ClusterServices.Safety.RolloutSafety>();
         services.AddSingleton(sp => new Dashboard.ClusterServices.Probing.TrafficProbes(
             sp.GetRequiredService<IKubernetesClientProvider>(), sp.GetRequiredService<KubernetesResilience>(),
-            sp.GetRequiredService<ClusterCache>(), sp.GetRequiredService<TimeProvider>()));
+            sp.GetRequiredService<ClusterCache>(), sp.GetRequiredService<TimeProvider>(), ProbeTargetsOf(sp.GetRequiredService<ClusterConnection>())));
         services.AddSingleton(sp => new Dashboard.ClusterServices.Timeline.RolloutTimelines(sp.GetRequiredService<ClusterCache>(), sp.GetRequiredService<TimeProvider>()));
         services.AddHostedService<RolloutTimelinesHost>();
         services.AddSingleton<ClusterContexts>();
@@ -53,6 +53,19 @@ public static class ClusterServicesRegistration
         services.AddScoped<Dashboard.Web.Model.IDashboardClient, Dashboard.Web.Model.DashboardClient>();
         return services;
     }
+
+    /// <summary>
+    /// The probe reaches a Service from where the dashboard runs: inside its cluster by cluster DNS, on
+    /// the embedded cluster it runs itself through that cluster's own data plane, elsewhere not at all.
+    /// </summary>
+    static Dashboard.ClusterServices.Probing.ProbeTargets ProbeTargetsOf(ClusterConnection connection) =>
+        Dashboard.ClusterServices.Probing.ProbeTargets.Deferred(() => connection.ResolvedMode switch
+        {
+            ClusterMode.Embedded when connection.Embedded?.DataPlane is { } dataPlane =>
+                Dashboard.ClusterServices.Probing.ProbeTargets.LocalDataPlane(key => dataPlane.Urls.GetValueOrDefault(key)),
+            ClusterMode.InCluster => Dashboard.ClusterServices.Probing.ProbeTargets.ClusterDns,
+            _ => Dashboard.ClusterServices.Probing.ProbeTargets.None,
+        });
 }
 
 /// <summary>Records rollouts from start-up, in the background: an unreachable cluster must not hold up the app's start.</summary>

@@ -229,10 +229,17 @@ public sealed class DashboardClient(ClusterContexts clusters, PersonClients peop
         remove => _scope.Probes.Changed -= value;
     }
 
-    public Task<ProbeStart> StartProbeAsync(string ns, string deployment, CancellationToken cancellationToken = default) =>
-        _scope.Probes.StartAsync(ns, deployment, cancellationToken: cancellationToken);
+    // A probe sends traffic as the dashboard, not as the person: starting or stopping one takes the same
+    // right as changing the Deployment, asked of the cluster for this person first.
+    public async Task<ProbeStart> StartProbeAsync(string ns, string deployment, CancellationToken cancellationToken = default) =>
+        await WhyNotAsync("patch", ns, cancellationToken: cancellationToken) is { } why
+            ? new ProbeStart(OperationOutcome.Refused, why)
+            : await _scope.Probes.StartAsync(ns, deployment, cancellationToken: cancellationToken);
 
-    public Task<ProbeStart> StopProbeAsync(string ns, string deployment) => _scope.Probes.StopAsync(ns, deployment);
+    public async Task<ProbeStart> StopProbeAsync(string ns, string deployment) =>
+        await WhyNotAsync("patch", ns) is { } why
+            ? new ProbeStart(OperationOutcome.Refused, why)
+            : await _scope.Probes.StopAsync(ns, deployment);
 
     public Task<SafetyReport> CheckSafetyAsync(string ns, string name, CancellationToken cancellationToken = default) =>
         _scope.Safety.CheckAsync(ns, name, cancellationToken);
