@@ -120,6 +120,47 @@ public sealed partial class SecurityTests
     }
 
     [Fact]
+    public async Task A_sign_in_posted_from_another_site_without_the_form_token_gets_no_session()
+    {
+        await using var factory = await StartAsync("Token");
+        using var http = factory.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false, HandleCookies = false });
+
+        // Login CSRF: a page elsewhere posts the attacker's own token, so the victim works in the attacker's session.
+        using var forged = new HttpRequestMessage(HttpMethod.Post, "/signin")
+        {
+            Content = new FormUrlEncodedContent(new Dictionary<string, string> { ["token"] = "viewer-token", ["returnUrl"] = "/" }),
+        };
+        forged.Headers.Add("Origin", "https://evil.example");
+        var answer = await http.SendAsync(forged);
+
+        Assert.Equal(HttpStatusCode.BadRequest, answer.StatusCode);
+        Assert.False(answer.Headers.TryGetValues("Set-Cookie", out var cookies) && cookies.Any(c => c.StartsWith("rollout-dashboard=", StringComparison.Ordinal)));
+        Assert.Contains("sign-in form", await answer.Content.ReadAsStringAsync());
+    }
+
+    [Theory]
+    [InlineData("/%0d%0aSet-Cookie:%20x=y")]
+    [InlineData("/\u0001")]
+    [InlineData("//evil.example/")]
+    [InlineData("https://evil.example/")]
+    public async Task A_return_address_with_control_characters_or_elsewhere_signs_in_to_the_overview(string returnUrl)
+    {
+        await using var factory = await StartAsync("Token");
+        using var http = factory.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
+        var form = await http.GetAsync("/signin?returnUrl=" + Uri.EscapeDataString(returnUrl));
+        Assert.Equal(HttpStatusCode.OK, form.StatusCode);
+        var antiforgery = AntiforgeryField().Match(await form.Content.ReadAsStringAsync()).Groups[1].Value;
+
+        var signedIn = await http.PostAsync("/signin", new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["__RequestVerificationToken"] = antiforgery, ["token"] = "viewer-token", ["returnUrl"] = System.Text.RegularExpressions.Regex.Unescape(Uri.UnescapeDataString(returnUrl)),
+        }));
+
+        Assert.Equal(HttpStatusCode.Redirect, signedIn.StatusCode);
+        Assert.Equal("/", signedIn.Headers.Location!.OriginalString);
+    }
+
+    [Fact]
     public async Task A_viewer_sees_but_cannot_act_and_an_operator_acts_under_their_own_name()
     {
         await using var factory = await StartAsync("Token");

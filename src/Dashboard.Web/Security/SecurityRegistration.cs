@@ -175,6 +175,10 @@ public static class SecurityRegistration
             Results.Content(SignInPage(antiforgery.GetAndStoreTokens(context), mode, returnUrl, null), "text/html; charset=utf-8")).AllowAnonymous();
         app.MapPost("/signin", async (HttpContext context, IAntiforgery antiforgery, ClusterConnection connection) =>
         {
+            // Login CSRF: a form posted from elsewhere (the attacker's own token in it) must not sign the victim in.
+            if (!await antiforgery.IsRequestValidAsync(context))
+                return Results.Content(SignInPage(antiforgery.GetAndStoreTokens(context), mode, "/",
+                    "This sign-in form expired or was not sent by this dashboard's sign-in page. Sign in again here."), "text/html; charset=utf-8", statusCode: 400);
             var form = await context.Request.ReadFormAsync();
             var returnUrl = LocalOnly(form["returnUrl"]);
             if (mode == AuthMode.Oidc) return Results.Challenge(new AuthenticationProperties { RedirectUri = returnUrl }, [OpenIdConnectDefaults.AuthenticationScheme]);
@@ -211,7 +215,9 @@ public static class SecurityRegistration
         });
     }
 
-    static string LocalOnly(string? url) => url is { Length: > 0 } u && u.StartsWith('/') && !u.StartsWith("//", StringComparison.Ordinal) && !u.StartsWith("/\\", StringComparison.Ordinal) ? u : "/";
+    /// <summary>A return address on this dashboard only: a path, never another host, never control characters (a header splitter).</summary>
+    static string LocalOnly(string? url) => url is { Length: > 0 } u && u.StartsWith('/') && !u.StartsWith("//", StringComparison.Ordinal) && !u.StartsWith("/\\", StringComparison.Ordinal)
+        && !u.Any(c => char.IsControl(c) || c == '\\') ? u : "/";
 
     static string SignInPage(AntiforgeryTokenSet tokens, AuthMode mode, string? returnUrl, string? error)
     {
