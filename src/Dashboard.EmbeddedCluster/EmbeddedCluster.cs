@@ -24,7 +24,7 @@ public sealed class EmbeddedCluster : IAsyncDisposable
         var logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger("Dashboard.EmbeddedCluster");
         Store = new ObjectStore(string.IsNullOrEmpty(options.DataPath) ? null : new FileStorePersistence(options.DataPath), options.WatchHistory);
         Api = new ClusterApi(Store, clock);
-        Access = new Access(Store, string.IsNullOrEmpty(options.TokenAuthFile) ? null : options.TokenAuthFile);
+        Access = new Access(Store, string.IsNullOrEmpty(options.TokenAuthFile) ? null : options.TokenAuthFile, Access.NewAdminToken());
         _loop = new ControllerLoop(clock, logger);
         Events = new EventRecorder(Api);
         var deployments = new DeploymentController(Api, Events, _loop);

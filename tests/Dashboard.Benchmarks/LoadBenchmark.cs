@@ -457,6 +457,7 @@ static class LoadBenchmark
     static async Task<Metrics> ScrapeAsync(Dashboard.EmbeddedCluster.Hosting.EmbeddedClusterHost host)
     {
         using var http = new HttpClient(new HttpClientHandler { ServerCertificateCustomValidationCallback = (_, _, _, _) => true });
+        http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", host.AdminToken);
         var text = await http.GetStringAsync(new Uri(host.Server.ApiUri, "/metrics"));
         long Sum(string pattern) => Regex.Matches(text, pattern, RegexOptions.Multiline).Sum(m => long.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture));
         return new Metrics(

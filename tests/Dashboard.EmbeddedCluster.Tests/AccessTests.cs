@@ -162,7 +162,7 @@ public class AccessTests
     {
         await using var cluster = await StartAsync();
         using var viewer = ClientAs(cluster, "viewer-token");
-        using var admin = ClientAs(cluster, "embedded-admin");
+        using var admin = new Kubernetes(KubernetesClientConfiguration.BuildConfigFromConfigFile(cluster.Kubeconfig));
 
         async Task<bool> CanAsync(Kubernetes client, string verb, string resource, string? subresource = null) =>
             (await client.AuthorizationV1.CreateSelfSubjectAccessReviewAsync(new V1SelfSubjectAccessReview
@@ -181,5 +181,70 @@ public class AccessTests
         Assert.Contains("operators", review.Status.User.Groups);
         var forbidden = await Assert.ThrowsAsync<HttpOperationException>(() => viewer.AuthenticationV1.CreateTokenReviewAsync(new V1TokenReview { Spec = new V1TokenReviewSpec { Token = "operator-token" } }));
         Assert.Equal(HttpStatusCode.Forbidden, forbidden.Response.StatusCode);
+    }
+
+    static HttpClient RawClient(TestCluster cluster, string? token)
+    {
+        var http = new HttpClient(new HttpClientHandler { ServerCertificateCustomValidationCallback = (_, _, _, _) => true }) { BaseAddress = cluster.ApiUri };
+        if (token is not null) http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+        return http;
+    }
+
+    [Fact]
+    public async Task With_a_token_file_only_health_probes_answer_before_authentication_and_faults_need_the_masters_group()
+    {
+        await using var cluster = await StartAsync();
+        using var anonymous = RawClient(cluster, null);
+        using var viewer = RawClient(cluster, "viewer-token");
+
+        foreach (var probe in new[] { "/healthz", "/livez", "/readyz" })
+            Assert.Equal(HttpStatusCode.OK, (await anonymous.GetAsync(probe)).StatusCode);
+        foreach (var path in new[] { "/metrics", "/version", "/openapi/v3", "/_embedded/faults" })
+            Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.GetAsync(path)).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.PostAsync("/_embedded/faults", new StringContent("{\"errorRate\":1,\"forSeconds\":60}", System.Text.Encoding.UTF8, "application/json"))).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.PostAsync("/_embedded/restart?seconds=60", null)).StatusCode);
+
+        // An authenticated person without cluster-admin can neither break the cluster nor read its metrics.
+        var faults = await viewer.PostAsync("/_embedded/faults", new StringContent("{\"errorRate\":1,\"forSeconds\":60}", System.Text.Encoding.UTF8, "application/json"));
+        Assert.Equal(HttpStatusCode.Forbidden, faults.StatusCode);
+        Assert.Equal("forbidden: User \"vera\" cannot post path \"/_embedded/faults\"",
+            System.Text.Json.JsonDocument.Parse(await faults.Content.ReadAsStringAsync()).RootElement.GetProperty("message").GetString());
+        Assert.Equal(HttpStatusCode.Forbidden, (await viewer.PostAsync("/_embedded/restart?seconds=60", null)).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await viewer.GetAsync("/metrics")).StatusCode);
+        Assert.True(cluster.Host.Server.IsRunning);
+        Assert.Equal(HttpStatusCode.OK, (await viewer.GetAsync("/api/v1/namespaces/default/pods")).StatusCode);
+    }
+
+    [Fact]
+    public async Task The_admin_token_is_made_anew_at_each_start_and_only_its_kubeconfig_holds_it()
+    {
+        await using var cluster = await StartAsync();
+        await using var other = await StartAsync();
+
+        // The old fixed token is nobody now.
+        using var guessed = RawClient(cluster, "embedded-admin");
+        Assert.Equal(HttpStatusCode.Unauthorized, (await guessed.GetAsync("/api/v1/namespaces/default/secrets")).StatusCode);
+        var admin = cluster.Host.AdminToken;
+        Assert.Matches("^[a-z0-9]{40,}$", admin);
+        Assert.NotEqual(admin, other.Host.AdminToken);
+        Assert.Contains(admin, await File.ReadAllTextAsync(cluster.Kubeconfig));
+        if (!OperatingSystem.IsWindows()) Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(cluster.Kubeconfig));
+        using var real = RawClient(cluster, admin);
+        Assert.Equal(HttpStatusCode.OK, (await real.GetAsync("/metrics")).StatusCode);
+    }
+
+    [Fact]
+    public async Task Without_a_token_file_a_token_the_cluster_never_issued_is_refused()
+    {
+        await using var cluster = await TestCluster.StartAsync(seed: false);
+        using var made_up = new HttpClient { BaseAddress = cluster.ApiUri };
+        made_up.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", "anything-at-all");
+        using var admin = new HttpClient { BaseAddress = cluster.ApiUri };
+        admin.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", cluster.Host.AdminToken);
+
+        var refused = await made_up.PostAsync("/apis/authentication.k8s.io/v1/selfsubjectreviews",
+            new StringContent("""{"apiVersion":"authentication.k8s.io/v1","kind":"SelfSubjectReview"}""", System.Text.Encoding.UTF8, "application/json"));
+        Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await admin.GetAsync("/api/v1/namespaces")).StatusCode);
     }
 }

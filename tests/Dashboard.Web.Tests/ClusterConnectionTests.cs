@@ -74,7 +74,7 @@ public class ClusterConnectionTests
               cluster: {"{"}server: {empty.Server.ApiUri.ToString().TrimEnd('/')}{"}"}
             users:
             - name: admin
-              user: {"{"}token: embedded-admin{"}"}
+              user: {"{"}token: {seeded.AdminToken}{"}"}
             contexts:
             - name: prod
               context: {"{"}cluster: a, user: admin{"}"}
@@ -90,10 +90,11 @@ public class ClusterConnectionTests
         });
         using var http = factory.CreateClient();
         using var scope = factory.Services.CreateScope();
-        // These clusters do not check tokens; signed in, the session acts with the person's token on whichever context it picks.
+        // These clusters have no token file, so a request without a token acts as their admin; the person here has none,
+        // and the session acts with it (no token at all) on whichever context it picks.
         ((Microsoft.AspNetCore.Components.Authorization.IHostEnvironmentAuthenticationStateProvider)scope.ServiceProvider.GetRequiredService<Microsoft.AspNetCore.Components.Authorization.AuthenticationStateProvider>())
             .SetAuthenticationState(Task.FromResult(new Microsoft.AspNetCore.Components.Authorization.AuthenticationState(new System.Security.Claims.ClaimsPrincipal(
-                new System.Security.Claims.ClaimsIdentity([new System.Security.Claims.Claim(System.Security.Claims.ClaimTypes.Name, "pat"), new System.Security.Claims.Claim(Dashboard.Web.Security.PersonClaims.Token, "any")], "test")))));
+                new System.Security.Claims.ClaimsIdentity([new System.Security.Claims.Claim(System.Security.Claims.ClaimTypes.Name, "pat")], "test")))));
         var client = scope.ServiceProvider.GetRequiredService<IDashboardClient>();
 
         Assert.Equal(["prod", "staging"], client.Contexts);

@@ -22,20 +22,26 @@ public sealed record ResourceAttributes(string Verb, string Group, string Resour
 /// <summary>
 /// kube-apiserver's front door, in small: bearer tokens from a token file (as <c>--token-auth-file</c>:
 /// <c>token,user,uid,"group1,group2"</c>), impersonation headers checked against the <c>impersonate</c>
-/// verb, and RBAC over the Roles, ClusterRoles and their bindings in the store. Without a token file
-/// every request acts as the cluster admin, as the embedded cluster always has.
+/// verb, and RBAC over the Roles, ClusterRoles and their bindings in the store. The admin's token is
+/// made anew at every start (only the kubeconfig written for it holds it). Without a token file a
+/// request with no credentials acts as the admin (the local demo); a bearer token the cluster never
+/// issued is refused either way, as kube-apiserver refuses one even with anonymous access on.
 /// </summary>
-public sealed class Access(ObjectStore store, string? tokenAuthFile)
+public sealed class Access(ObjectStore store, string? tokenAuthFile, string adminToken)
 {
-    public const string AdminToken = "embedded-admin";
-
-    readonly Dictionary<string, UserInfo> _tokens = Load(tokenAuthFile);
+    readonly Dictionary<string, UserInfo> _tokens = Load(tokenAuthFile, adminToken);
 
     public bool Enabled => tokenAuthFile is not null;
 
-    static Dictionary<string, UserInfo> Load(string? path)
+    /// <summary>The cluster admin's bearer token, made at start: what the kubeconfig carries.</summary>
+    public string AdminToken => adminToken;
+
+    /// <summary>A fresh admin token: 256 random bits, as lowercase hex.</summary>
+    public static string NewAdminToken() => System.Security.Cryptography.RandomNumberGenerator.GetHexString(64, lowercase: true);
+
+    static Dictionary<string, UserInfo> Load(string? path, string adminToken)
     {
-        var tokens = new Dictionary<string, UserInfo>(StringComparer.Ordinal) { [AdminToken] = UserInfo.Admin };
+        var tokens = new Dictionary<string, UserInfo>(StringComparer.Ordinal) { [adminToken] = UserInfo.Admin };
         if (path is null) return tokens;
         foreach (var raw in File.ReadAllLines(path))
         {
@@ -47,6 +53,8 @@ public sealed class Access(ObjectStore store, string? tokenAuthFile)
             groups.Add(UserInfo.Authenticated);
             tokens[fields[0]] = new UserInfo(fields[1], groups.Distinct().ToList());
         }
+        // Set last: a token file cannot take the admin's token over.
+        tokens[adminToken] = UserInfo.Admin;
         return tokens;
     }
 
@@ -70,10 +78,11 @@ public sealed class Access(ObjectStore store, string? tokenAuthFile)
     /// <summary>The user a request acts as; 401 without a known token, 403 for impersonation it may not do.</summary>
     public UserInfo Authenticate(HttpRequest request)
     {
-        if (!Enabled) return UserInfo.Admin;
         var header = request.Headers.Authorization.ToString();
+        if (header.Length == 0 && !Enabled) return UserInfo.Admin;
         if (!header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) || UserOfToken(header["Bearer ".Length..].Trim()) is not { } user)
             throw new ApiException(401, "Unauthorized", "Unauthorized");
+        if (!Enabled) return user;
         var impersonateUser = request.Headers["Impersonate-User"].ToString();
         if (impersonateUser.Length == 0)
         {
@@ -102,6 +111,20 @@ public sealed class Access(ObjectStore store, string? tokenAuthFile)
                     return true;
         return false;
     }
+
+    /// <summary>RBAC for a path outside the API (<c>/metrics</c>, <c>/_embedded/faults</c>): rules' <c>nonResourceURLs</c>, with a trailing <c>*</c> as a prefix.</summary>
+    public bool AllowedPath(UserInfo user, string verb, string path)
+    {
+        if (!Enabled || user.Groups.Contains(UserInfo.Masters)) return true;
+        static bool Matches(JsonObject rule, string verb, string path) =>
+            rule["verbs"] is JsonArray verbs && verbs.Any(v => v?.ToString() is "*" || v?.ToString() == verb)
+            && rule["nonResourceURLs"] is JsonArray urls && urls.Any(u => u?.ToString() is { } url && (url == path || url.EndsWith('*') && path.StartsWith(url[..^1], StringComparison.Ordinal)));
+        return store.List(ResourceTypes.ClusterRoleBindings, null).Items.Any(b => Binds(b.Object, user) && RulesOf(b.Object["roleRef"], null).Any(r => Matches(r, verb, path)));
+    }
+
+    /// <summary>kube-apiserver's wording for a refused path.</summary>
+    public static ApiException ForbiddenPath(UserInfo user, string verb, string path) =>
+        new(403, "Forbidden", $"forbidden: User \"{user.Name}\" cannot {verb} path \"{path}\"");
 
     static bool Binds(JsonObject binding, UserInfo user) =>
         binding["subjects"] is JsonArray subjects && subjects.OfType<JsonObject>().Any(s => s["kind"]?.ToString() switch

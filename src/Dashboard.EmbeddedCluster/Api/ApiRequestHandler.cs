@@ -26,20 +26,29 @@ public sealed class ApiRequestHandler(EmbeddedCluster cluster, ApiMetrics metric
         var path = context.Request.Path.Value is { Length: > 1 } p ? p.TrimEnd('/') : "/";
         try
         {
+            // Health probes answer anyone, as kube-apiserver's do; everything else needs an authenticated user
+            // (anonymous requests are refused, as with --anonymous-auth=false, whenever a token file is set).
+            if (path is "/healthz" or "/livez" or "/readyz")
+            {
+                context.Response.ContentType = "text/plain";
+                await context.Response.WriteAsync("ok");
+                return;
+            }
+            var user = cluster.Access.Authenticate(context.Request);
             switch (path)
             {
                 case "/version": await WriteJson(context, 200, Discovery.Version()); return;
-                case "/healthz" or "/livez" or "/readyz":
-                    context.Response.ContentType = "text/plain";
-                    await context.Response.WriteAsync("ok");
-                    return;
                 case "/metrics":
+                    if (!cluster.Access.AllowedPath(user, "get", path)) throw Access.ForbiddenPath(user, "get", path);
                     context.Response.ContentType = "text/plain; version=0.0.4";
                     await context.Response.WriteAsync(metrics.Render());
                     return;
                 case "/openapi/v3": await WriteJson(context, 200, Discovery.OpenApiRoot()); return;
-                case "/_embedded/faults": await HandleFaults(context); return;
-                case "/_embedded/restart" when context.Request.Method == "POST" && restart is not null:
+                case "/_embedded/faults" or "/_embedded/restart":
+                    // Breaking the cluster for everyone is the cluster admin's alone.
+                    if (!user.Groups.Contains(UserInfo.Masters)) throw Access.ForbiddenPath(user, context.Request.Method.ToLowerInvariant(), path);
+                    if (path == "/_embedded/faults") { await HandleFaults(context); return; }
+                    if (context.Request.Method == "POST" && restart is not null)
                     {
                         // Answer first, then drop every connection and refuse new ones for the downtime; state is kept.
                         var seconds = double.TryParse(context.Request.Query["seconds"], CultureInfo.InvariantCulture, out var s) ? Math.Clamp(s, 0, 300) : 10;
@@ -47,9 +56,8 @@ public sealed class ApiRequestHandler(EmbeddedCluster cluster, ApiMetrics metric
                         _ = Task.Run(async () => { await Task.Delay(100); await restart(TimeSpan.FromSeconds(seconds)); });
                         return;
                     }
+                    throw ApiException.UnknownResource();
             }
-            // Everything below needs an authenticated user (anonymous requests are refused, as with --anonymous-auth=false).
-            var user = cluster.Access.Authenticate(context.Request);
             switch (path)
             {
                 case "/api": await WriteJson(context, 200, Discovery.CoreVersions(context.Request.Host.Value ?? "127.0.0.1")); return;

@@ -24,12 +24,15 @@ public sealed class EmbeddedClusterHost : IAsyncDisposable
     public EmbeddedApiServer Server { get; }
     public string? KubeconfigPath { get; private set; }
 
+    /// <summary>The cluster admin's bearer token of this start (the kubeconfig carries it).</summary>
+    public string AdminToken => Cluster.Access.AdminToken;
+
     public async Task StartAsync(CancellationToken cancellationToken = default)
     {
         Cluster.Start();
         await Server.StartAsync(cancellationToken);
         DataPlane?.Start();
-        KubeconfigPath = Kubeconfig.Write(Cluster.Options.ResolveKubeconfigPath(), Server.ApiUri, Server.CertificatePem);
+        KubeconfigPath = Kubeconfig.Write(Cluster.Options.ResolveKubeconfigPath(), Server.ApiUri, AdminToken, Server.CertificatePem);
         _logger.LogInformation("Embedded Kubernetes-compatible cluster serving at {Url} (state: {State})",
             Server.ApiUri, string.IsNullOrEmpty(Cluster.Options.DataPath) ? "in memory" : Cluster.Options.DataPath);
         _logger.LogInformation("Try it: kubectl --kubeconfig {Kubeconfig} get pods -A", KubeconfigPath);
