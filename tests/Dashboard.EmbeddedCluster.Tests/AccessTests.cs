@@ -247,4 +247,49 @@ public class AccessTests
         Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await admin.GetAsync("/api/v1/namespaces")).StatusCode);
     }
+
+    const string ClusterAdminBinding = """{"apiVersion":"rbac.authorization.k8s.io/v1","kind":"ClusterRoleBinding","metadata":{"name":"pwned"},"roleRef":{"apiGroup":"rbac.authorization.k8s.io","kind":"ClusterRole","name":"cluster-admin"},"subjects":[{"kind":"Group","name":"system:unauthenticated","apiGroup":"rbac.authorization.k8s.io"}]}""";
+
+    [Fact]
+    public async Task Without_a_token_file_no_web_page_can_drive_the_cluster()
+    {
+        await using var cluster = await TestCluster.StartAsync(seed: false);
+        using var http = new HttpClient { BaseAddress = cluster.ApiUri };
+        const string path = "/apis/rbac.authorization.k8s.io/v1/clusterrolebindings";
+
+        // A cross-site form: enctype text/plain carries a JSON body without a preflight.
+        using var form = new HttpRequestMessage(HttpMethod.Post, path) { Content = new StringContent(ClusterAdminBinding, System.Text.Encoding.UTF8, "text/plain") };
+        form.Headers.Add("Origin", "https://evil.example");
+        Assert.Equal(HttpStatusCode.Forbidden, (await http.SendAsync(form)).StatusCode);
+        // The same without an Origin: a form's media type is no object.
+        var plain = await http.PostAsync(path, new StringContent(ClusterAdminBinding, System.Text.Encoding.UTF8, "text/plain"));
+        Assert.Equal(HttpStatusCode.UnsupportedMediaType, plain.StatusCode);
+        Assert.Contains("accepted media types include: application/json, application/yaml", await plain.Content.ReadAsStringAsync());
+        var urlencoded = await http.PostAsync(path, new FormUrlEncodedContent(new Dictionary<string, string> { [ClusterAdminBinding] = "" }));
+        Assert.Equal(HttpStatusCode.UnsupportedMediaType, urlencoded.StatusCode);
+        // DNS rebinding: a page at evil.example resolved to 127.0.0.1, same-origin to itself.
+        using var rebound = new HttpRequestMessage(HttpMethod.Post, path) { Content = new StringContent(ClusterAdminBinding, System.Text.Encoding.UTF8, "application/json") };
+        rebound.Headers.Host = "evil.example";
+        Assert.Equal(HttpStatusCode.Forbidden, (await http.SendAsync(rebound)).StatusCode);
+
+        Assert.Equal(HttpStatusCode.NotFound, (await http.GetAsync(path + "/pwned")).StatusCode);
+        // Programs on this machine still drive it as before.
+        Assert.Equal(HttpStatusCode.Created, (await http.PostAsync(path, new StringContent(ClusterAdminBinding, System.Text.Encoding.UTF8, "application/json"))).StatusCode);
+    }
+
+    [Fact]
+    public async Task A_field_name_a_header_cannot_carry_still_gets_its_warning_and_a_success()
+    {
+        await using var cluster = await TestCluster.StartAsync(seed: false);
+        using var http = new HttpClient { BaseAddress = cluster.ApiUri };
+        var body = """{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"odd"},"data":{},"x\u0001\nWarning: 299 - \"forged\"\u00e9":1}""";
+
+        var created = await http.PostAsync("/api/v1/namespaces/default/configmaps?fieldValidation=Warn", new StringContent(body, System.Text.Encoding.UTF8, "application/json"));
+
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        var warning = Assert.Single(created.Headers.GetValues("Warning"));
+        Assert.StartsWith("299 - \"unknown field", warning);
+        Assert.DoesNotContain('\n', warning);
+        Assert.Contains("x??Warning: 299 - \\\"forged\\\"?", warning);
+    }
 }

@@ -10,6 +10,7 @@ using Microsoft.AspNetCore.Components.Authorization;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.SignalR.Client;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Dashboard.Web.Tests;
@@ -126,15 +127,28 @@ public sealed partial class SecurityTests
         using var http = factory.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false, HandleCookies = false });
 
         // Login CSRF: a page elsewhere posts the attacker's own token, so the victim works in the attacker's session.
-        using var forged = new HttpRequestMessage(HttpMethod.Post, "/signin")
+        HttpRequestMessage Forged(string? origin)
         {
-            Content = new FormUrlEncodedContent(new Dictionary<string, string> { ["token"] = "viewer-token", ["returnUrl"] = "/" }),
-        };
-        forged.Headers.Add("Origin", "https://evil.example");
-        var answer = await http.SendAsync(forged);
+            var forged = new HttpRequestMessage(HttpMethod.Post, "/signin")
+            {
+                Content = new FormUrlEncodedContent(new Dictionary<string, string> { ["token"] = "viewer-token", ["returnUrl"] = "/" }),
+            };
+            if (origin is not null) forged.Headers.Add("Origin", origin);
+            return forged;
+        }
+        static bool SessionCookie(HttpResponseMessage answer) =>
+            answer.Headers.TryGetValues("Set-Cookie", out var cookies) && cookies.Any(c => c.StartsWith("rollout-dashboard=", StringComparison.Ordinal));
 
+        using var fromElsewhere = Forged("https://evil.example");
+        var refusedByOrigin = await http.SendAsync(fromElsewhere);
+        Assert.Equal(HttpStatusCode.Forbidden, refusedByOrigin.StatusCode);
+        Assert.False(SessionCookie(refusedByOrigin));
+
+        // Without an Origin (a browser that sends none), the form's antiforgery token is what is missing.
+        using var withoutOrigin = Forged(null);
+        var answer = await http.SendAsync(withoutOrigin);
         Assert.Equal(HttpStatusCode.BadRequest, answer.StatusCode);
-        Assert.False(answer.Headers.TryGetValues("Set-Cookie", out var cookies) && cookies.Any(c => c.StartsWith("rollout-dashboard=", StringComparison.Ordinal)));
+        Assert.False(SessionCookie(answer));
         Assert.Contains("sign-in form", await answer.Content.ReadAsStringAsync());
     }
 
@@ -298,5 +312,47 @@ public sealed partial class SecurityTests
 
         if (starts) start();
         else Assert.Contains("Set Auth__Mode=Token", Assert.Throws<InvalidOperationException>(start).Message);
+    }
+
+    [Theory]
+    [InlineData("Kestrel:Endpoints:Http:Url", "http://0.0.0.0:8080")]
+    [InlineData("Kestrel:Endpoints:Public:Url", "http://[::]:8080")]
+    [InlineData("http_ports", "8080")]
+    [InlineData("https_ports", "8443")]
+    [InlineData("urls", "http://127.0.0.1:5080;http://*:8080")]
+    public void Without_sign_in_every_address_kestrel_would_bind_is_checked_not_only_urls(string key, string value)
+    {
+        var configuration = new ConfigurationBuilder()
+            .AddInMemoryCollection(new Dictionary<string, string?> { ["urls"] = "http://127.0.0.1:5080", [key] = value }).Build();
+
+        var refused = Assert.Throws<InvalidOperationException>(() => SecurityRegistration.Validate(new AuthOptions(), ClusterMode.Embedded, SecurityRegistration.ListenAddresses(configuration)));
+
+        Assert.Contains("listens beyond loopback", refused.Message);
+    }
+
+    [Fact]
+    public async Task Without_sign_in_only_loopback_names_are_answered_and_a_foreign_origin_is_refused()
+    {
+        var dir = Path.Combine(Path.GetTempPath(), "web-security", Guid.NewGuid().ToString("N"));
+        await using var factory = TestApp.OnEmbeddedCluster(dir, 0.2);
+        using var http = factory.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
+        Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("/healthz")).StatusCode);
+
+        // DNS rebinding: evil.example resolves to 127.0.0.1, and the browser sends its own name as Host.
+        using var rebound = new HttpRequestMessage(HttpMethod.Get, "/");
+        rebound.Headers.Host = "evil.example:5080";
+        Assert.Equal(HttpStatusCode.BadRequest, (await http.SendAsync(rebound)).StatusCode);
+        using var negotiate = new HttpRequestMessage(HttpMethod.Post, "/_blazor/negotiate?negotiateVersion=1");
+        negotiate.Headers.Host = "evil.example:5080";
+        negotiate.Headers.Add("Origin", "http://evil.example:5080");
+        Assert.Equal(HttpStatusCode.BadRequest, (await http.SendAsync(negotiate)).StatusCode);
+
+        // A page elsewhere posting to the real loopback name.
+        using var crossSite = new HttpRequestMessage(HttpMethod.Post, "/hubs/pods/negotiate?negotiateVersion=1");
+        crossSite.Headers.Add("Origin", "http://evil.example");
+        Assert.Equal(HttpStatusCode.Forbidden, (await http.SendAsync(crossSite)).StatusCode);
+        using var same = new HttpRequestMessage(HttpMethod.Post, "/hubs/pods/negotiate?negotiateVersion=1");
+        same.Headers.Add("Origin", "http://localhost");
+        Assert.Equal(HttpStatusCode.OK, (await http.SendAsync(same)).StatusCode);
     }
 }

@@ -26,6 +26,11 @@ public sealed class ApiRequestHandler(EmbeddedCluster cluster, ApiMetrics metric
         var path = context.Request.Path.Value is { Length: > 1 } p ? p.TrimEnd('/') : "/";
         try
         {
+            if (!cluster.Access.Enabled && ForeignBrowserRequest(context.Request) is { } refusal)
+            {
+                await WriteError(context, new ApiException(403, "Forbidden", refusal));
+                return;
+            }
             // Health probes answer anyone, as kube-apiserver's do; everything else needs an authenticated user
             // (anonymous requests are refused, as with --anonymous-auth=false, whenever a token file is set).
             if (path is "/healthz" or "/livez" or "/readyz")
@@ -113,6 +118,25 @@ public sealed class ApiRequestHandler(EmbeddedCluster cluster, ApiMetrics metric
             await WriteError(context, ApiException.BadRequest($"the object provided is unrecognized: {e.Message}"));
         }
     }
+
+    /// <summary>
+    /// Without a token file every request is the cluster admin, so the API must answer programs on this
+    /// machine only, never a web page: a Host that is not a loopback name (DNS rebinding) or an Origin
+    /// from anywhere but loopback (a page elsewhere) is refused.
+    /// </summary>
+    static string? ForeignBrowserRequest(HttpRequest request)
+    {
+        if (!IsLoopbackHost(request.Host.Host))
+            return $"the embedded cluster without a token file answers only to loopback names, not to host \"{request.Host.Host}\" (set EmbeddedCluster__TokenAuthFile to serve others)";
+        var origin = request.Headers.Origin.ToString();
+        if (origin.Length > 0 && !(Uri.TryCreate(origin, UriKind.Absolute, out var uri) && IsLoopbackHost(uri.Host)))
+            return $"the embedded cluster refuses requests from web pages (Origin {origin})";
+        return null;
+    }
+
+    public static bool IsLoopbackHost(string host) =>
+        host.Equals("localhost", StringComparison.OrdinalIgnoreCase)
+        || System.Net.IPAddress.TryParse(host.Trim('[', ']'), out var ip) && System.Net.IPAddress.IsLoopback(ip);
 
     static Target Resolve(string groupVersion, string[] parts, string method, out bool watchPath)
     {
@@ -340,9 +364,15 @@ public sealed class ApiRequestHandler(EmbeddedCluster cluster, ApiMetrics metric
 
     static async Task<JsonObject> ReadObject(HttpRequest request)
     {
-        if ((request.ContentType ?? "").Contains("protobuf", StringComparison.OrdinalIgnoreCase))
+        var mediaType = (request.ContentType ?? "").Split(';')[0].Trim().ToLowerInvariant();
+        if (mediaType.Contains("protobuf", StringComparison.Ordinal))
             throw new ApiException(415, "UnsupportedMediaType",
                 $"the embedded cluster accepts JSON and YAML bodies, not {request.ContentType}; use kubectl apply -f, or create the object from a manifest");
+        // As kube-apiserver: no Content-Type means JSON; a form or text/plain (what a page elsewhere can post
+        // without asking first) is no object at all.
+        if (mediaType is not ("" or "application/json" or "application/yaml" or "*/*"))
+            throw new ApiException(415, "UnsupportedMediaType",
+                "the body of the request was in an unknown format - accepted media types include: application/json, application/yaml, application/vnd.kubernetes.protobuf");
         var text = await ReadText(request);
         if (string.IsNullOrWhiteSpace(text)) throw ApiException.BadRequest("the body of the request was empty");
         JsonNode? node;
@@ -359,8 +389,24 @@ public sealed class ApiRequestHandler(EmbeddedCluster cluster, ApiMetrics metric
 
     static void AddWarnings(HttpContext context, IReadOnlyList<string> warnings)
     {
-        foreach (var w in warnings)
-            context.Response.Headers.Append("Warning", $"299 - \"{w.Replace("\"", "\\\"")}\"");
+        foreach (var w in warnings) context.Response.Headers.Append("Warning", WarningHeader(w));
+    }
+
+    /// <summary>
+    /// A Warning header as apimachinery's NewWarningHeader quotes it (<c>"</c> and <c>\</c> escaped). A warning may quote
+    /// what a client sent (an unknown field's name), so anything a header cannot carry (control characters,
+    /// non-ASCII) becomes <c>?</c>: the object was written, and the answer must still reach the client.
+    /// </summary>
+    public static string WarningHeader(string text)
+    {
+        var quoted = new StringBuilder("299 - \"", text.Length + 10);
+        foreach (var c in text)
+        {
+            if (c is '"' or '\\') quoted.Append('\\').Append(c);
+            else if (c == '\t' || c is >= ' ' and <= '~') quoted.Append(c);
+            else quoted.Append('?');
+        }
+        return quoted.Append('"').ToString();
     }
 
     static async Task WriteList(HttpContext context, ResourceType type, IReadOnlyList<StoredObject> items, long rv)

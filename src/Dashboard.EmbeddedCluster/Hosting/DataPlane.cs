@@ -97,8 +97,7 @@ public sealed class DataPlane(EmbeddedCluster cluster, ILogger logger) : IAsyncD
 
     async Task<(WebApplication App, string Url)> ListenAsync(string ns, string name)
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
+        var builder = IsolatedWebHost.CreateBuilder();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         builder.WebHost.ConfigureKestrel(k => k.AddServerHeader = false);
         var app = builder.Build();

@@ -73,8 +73,12 @@ public sealed class EmbeddedApiServer : IAsyncDisposable
                 _certificate ??= SelfSignedCertificate();
                 url = url.Replace("http://", "https://", StringComparison.OrdinalIgnoreCase);
             }
-            var builder = WebApplication.CreateSlimBuilder();
-            builder.Logging.ClearProviders();
+            // Without a token file every request is the cluster admin: such a server listens on loopback only.
+            if (!_cluster.Access.Enabled && !ListensOnLoopbackOnly(url))
+                throw new InvalidOperationException(
+                    $"Refusing to serve the embedded cluster at {url} without authentication: anyone who reaches it would be its admin. " +
+                    "Use a loopback address (EmbeddedCluster__ApiUrl=http://127.0.0.1:6443) or set EmbeddedCluster__TokenAuthFile.");
+            var builder = IsolatedWebHost.CreateBuilder();
             builder.WebHost.UseUrls(url);
             if (_certificate is not null) builder.WebHost.UseKestrelHttpsConfiguration();
             builder.WebHost.ConfigureKestrel(k =>
@@ -95,6 +99,10 @@ public sealed class EmbeddedApiServer : IAsyncDisposable
             _gate.Release();
         }
     }
+
+    static bool ListensOnLoopbackOnly(string url) =>
+        Uri.TryCreate(url.Replace("*", "0.0.0.0", StringComparison.Ordinal).Replace("+", "0.0.0.0", StringComparison.Ordinal), UriKind.Absolute, out var uri)
+        && Api.ApiRequestHandler.IsLoopbackHost(uri.Host);
 
     public async Task StopAsync()
     {

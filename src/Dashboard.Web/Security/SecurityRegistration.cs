@@ -42,7 +42,24 @@ public static class SecurityRegistration
         return mode;
     }
 
-    static bool IsLoopback(string url)
+    /// <summary>
+    /// Every address the dashboard will listen on, from wherever Kestrel reads one: <c>urls</c>
+    /// (<c>ASPNETCORE_URLS</c>, <c>--urls</c>), <c>http_ports</c>/<c>https_ports</c> (every interface) and each
+    /// <c>Kestrel:Endpoints:*:Url</c>. The default, with none of them, is localhost.
+    /// </summary>
+    public static IReadOnlyList<string> ListenAddresses(IConfiguration configuration)
+    {
+        var urls = new List<string>();
+        if (configuration["urls"] is { Length: > 0 } configured) urls.AddRange(configured.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+        foreach (var (key, scheme) in new[] { ("http_ports", "http"), ("https_ports", "https") })
+            if (configuration[key] is { Length: > 0 } ports)
+                urls.AddRange(ports.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(p => $"{scheme}://*:{p}"));
+        foreach (var endpoint in configuration.GetSection("Kestrel:Endpoints").GetChildren())
+            urls.Add(endpoint["Url"] is { Length: > 0 } url ? url : $"http://*:0/ (Kestrel:Endpoints:{endpoint.Key} without a loopback Url)");
+        return urls.Count == 0 ? ["http://localhost:5000"] : urls;
+    }
+
+    public static bool IsLoopback(string url)
     {
         if (!Uri.TryCreate(url.Replace("*", "0.0.0.0", StringComparison.Ordinal).Replace("+", "0.0.0.0", StringComparison.Ordinal), UriKind.Absolute, out var uri)) return false;
         return uri.Host == "localhost" || IPAddress.TryParse(uri.Host.Trim('[', ']'), out var ip) && IPAddress.IsLoopback(ip);
@@ -51,8 +68,7 @@ public static class SecurityRegistration
     public static WebApplicationBuilder AddDashboardSecurity(this WebApplicationBuilder builder, ClusterMode resolvedCluster)
     {
         var auth = builder.Configuration.GetSection(AuthOptions.Section).Get<AuthOptions>() ?? new AuthOptions();
-        var urls = (builder.Configuration["urls"] ?? builder.Configuration["ASPNETCORE_URLS"] ?? "http://localhost:5000").Split(';', StringSplitOptions.RemoveEmptyEntries);
-        var mode = Validate(auth, resolvedCluster, urls);
+        var mode = Validate(auth, resolvedCluster, ListenAddresses(builder.Configuration));
         auth.Mode = mode;
         builder.Services.Configure<AuthOptions>(builder.Configuration.GetSection(AuthOptions.Section));
         builder.Services.PostConfigure<AuthOptions>(o => o.Mode = mode);
@@ -61,6 +77,14 @@ public static class SecurityRegistration
 
         if (mode == AuthMode.None)
         {
+            // DNS rebinding: a page at evil.example resolving to 127.0.0.1 reaches this port with its own name as Host.
+            // Without sign-in only loopback names are answered (AllowedHosts adds any others explicitly configured).
+            builder.Services.PostConfigure<Microsoft.AspNetCore.HostFiltering.HostFilteringOptions>(o =>
+            {
+                var configured = o.AllowedHosts.Where(h => h != "*").ToList();
+                o.AllowedHosts = [.. LoopbackHosts, .. configured];
+                o.AllowEmptyHosts = false;
+            });
             builder.Services.AddAuthorization();
             builder.Services.AddScoped<AuthenticationStateProvider, AnonymousOperator>();
             return builder;
@@ -126,6 +150,8 @@ public static class SecurityRegistration
         return builder;
     }
 
+    static readonly string[] LoopbackHosts = ["localhost", "127.0.0.1", "[::1]"];
+
     static bool IsMachinePath(PathString path) => path.StartsWithSegments("/hubs") || path.StartsWithSegments("/_blazor");
 
     public static WebApplication UseDashboardSecurity(this WebApplication app)
@@ -141,10 +167,12 @@ public static class SecurityRegistration
             headers.ContentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self' data:; connect-src 'self' ws: wss:; frame-ancestors 'none'; base-uri 'self'; form-action 'self'";
             await next();
         });
-        // Cross-site WebSocket hijacking: a page elsewhere must not open a circuit or a hub stream with the person's cookie.
+        // Cross-site WebSocket hijacking and cross-site posts: a page elsewhere must not open a circuit or a hub
+        // stream, nor post a form, with the person's cookie (or, without sign-in, at all).
         app.Use(async (context, next) =>
         {
-            if (IsMachinePath(context.Request.Path) && context.Request.Headers.Origin.ToString() is { Length: > 0 } origin && !SameOrigin(context, origin))
+            var unsafeMethod = !HttpMethods.IsGet(context.Request.Method) && !HttpMethods.IsHead(context.Request.Method) && !HttpMethods.IsOptions(context.Request.Method);
+            if ((unsafeMethod || IsMachinePath(context.Request.Path)) && context.Request.Headers.Origin.ToString() is { Length: > 0 } origin && !SameOrigin(context, origin))
             {
                 context.Response.StatusCode = StatusCodes.Status403Forbidden;
                 await context.Response.WriteAsync("Cross-origin request refused.");
@@ -152,7 +180,9 @@ public static class SecurityRegistration
             }
             await next();
         });
-        if ((app.Services.GetRequiredService<IOptions<AuthOptions>>().Value.Mode ?? AuthMode.None) != AuthMode.None)
+        if ((app.Services.GetRequiredService<IOptions<AuthOptions>>().Value.Mode ?? AuthMode.None) == AuthMode.None)
+            app.Lifetime.ApplicationStarted.Register(() => StopUnlessLoopbackOnly(app));
+        else
         {
             app.UseAuthentication();
             app.UseAuthorization();
@@ -160,11 +190,28 @@ public static class SecurityRegistration
         return app;
     }
 
+    /// <summary>
+    /// The configuration was checked before start; what Kestrel really bound is checked after it, whatever
+    /// source the address came from: without sign-in, one address beyond loopback stops the dashboard.
+    /// </summary>
+    static void StopUnlessLoopbackOnly(WebApplication app)
+    {
+        var addresses = app.Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>().Features
+            .Get<Microsoft.AspNetCore.Hosting.Server.Features.IServerAddressesFeature>()?.Addresses ?? [];
+        if (addresses.FirstOrDefault(a => !IsLoopback(a)) is not { } exposed) return;
+        app.Logger.LogCritical("Stopping: without sign-in the dashboard listens on loopback only, but it is bound to {Address}. Set Auth__Mode=Token or Oidc to serve beyond loopback.", exposed);
+        app.Lifetime.StopApplication();
+    }
+
     static bool SameOrigin(HttpContext context, string origin)
     {
-        var allowed = context.RequestServices.GetRequiredService<IOptions<AuthOptions>>().Value.AllowedOrigins;
-        if (allowed.Contains(origin, StringComparer.OrdinalIgnoreCase)) return true;
-        return Uri.TryCreate(origin, UriKind.Absolute, out var uri) && string.Equals(uri.Authority, context.Request.Host.Value, StringComparison.OrdinalIgnoreCase);
+        var options = context.RequestServices.GetRequiredService<IOptions<AuthOptions>>().Value;
+        if (options.AllowedOrigins.Contains(origin, StringComparer.OrdinalIgnoreCase)) return true;
+        // Scheme and authority both: http://host is not https://host. Without sign-in, a loopback origin only.
+        return Uri.TryCreate(origin, UriKind.Absolute, out var uri)
+            && string.Equals(uri.Scheme, context.Request.Scheme, StringComparison.OrdinalIgnoreCase)
+            && string.Equals(uri.Authority, context.Request.Host.Value, StringComparison.OrdinalIgnoreCase)
+            && ((options.Mode ?? AuthMode.None) != AuthMode.None || IsLoopback(origin));
     }
 
     public static void MapSignIn(this WebApplication app)
