@@ -14,7 +14,8 @@ public sealed class BrowserSession : IAsyncDisposable
         _browser = browser;
     }
 
-    public static async Task<BrowserSession> LaunchAsync()
+    /// <param name="extraArgs">More Chromium switches (a host resolver rule, say).</param>
+    public static async Task<BrowserSession> LaunchAsync(params string[] extraArgs)
     {
         await Chromium.EnsureInstalledAsync();
         var playwright = await Playwright.CreateAsync();
@@ -22,7 +23,7 @@ public sealed class BrowserSession : IAsyncDisposable
         {
             ExecutablePath = Chromium.Path,
             Headless = true,
-            Args = Chromium.Args,
+            Args = [.. Chromium.Args, .. extraArgs],
         });
         return new BrowserSession(playwright, browser);
     }

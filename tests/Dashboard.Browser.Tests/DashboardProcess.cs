@@ -68,7 +68,9 @@ public sealed class DashboardProcess : IAsyncDisposable
         start.Environment["EmbeddedCluster__KubeconfigPath"] = kubeconfig;
         start.Environment["EmbeddedCluster__TimeScale"] = timeScale.ToString(System.Globalization.CultureInfo.InvariantCulture);
         if (persistent) start.Environment["EmbeddedCluster__DataPath"] = System.IO.Path.Combine(dir, "state");
-        foreach (var (k, v) in settings ?? new Dictionary<string, string>()) start.Environment[k] = v;
+        // A setting may name the dashboard's own address: {url} and {port}.
+        foreach (var (k, v) in settings ?? new Dictionary<string, string>())
+            start.Environment[k] = v.Replace("{url}", url.ToString().TrimEnd('/'), StringComparison.Ordinal).Replace("{port}", url.Port.ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal);
         var dashboard = new DashboardProcess(start, url, apiUrl, kubeconfig);
         await dashboard.LaunchAsync();
         return dashboard;
