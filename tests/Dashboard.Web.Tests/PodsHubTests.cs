@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Dashboard.ClusterServices.Operations;
 using Dashboard.Web.Cluster;
+using Dashboard.Web.Hubs;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.SignalR;
@@ -35,6 +36,42 @@ public sealed class PodsHubTests : IAsyncLifetime
             if (DateTime.UtcNow > deadline) throw new TimeoutException("flask-app never became ready");
             await Task.Delay(100);
         }
+    }
+
+    [Fact]
+    public async Task One_connection_cannot_open_watches_of_made_up_namespaces_nor_more_than_a_few_streams()
+    {
+        await using var connection = await ConnectAsync();
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        var store = _factory.Services.GetRequiredService<ClusterConnection>().Embedded!.Server.Metrics;
+        string Watches() => System.Text.RegularExpressions.Regex.Match(store.Render(), @"apiserver_longrunning_requests\{[^}]*resource=""pods""[^}]*\} (\d+)").Groups[1].Value;
+        var before = Watches();
+
+        // The review's attack: 40 streams of namespaces nobody created.
+        for (var i = 0; i < 40; i++)
+        {
+            var refused = await Assert.ThrowsAsync<HubException>(async () =>
+            {
+                await foreach (var _ in connection.StreamAsync<JsonElement>("StreamPods", $"made-up-{i}", cts.Token)) { }
+            });
+            Assert.Contains($"There is no namespace made-up-{i}", refused.Message);
+        }
+        Assert.Equal(before, Watches());
+
+        // Real namespaces: at most eight streams at once on one connection.
+        var open = new List<IAsyncEnumerator<JsonElement>>();
+        for (var i = 0; i < PodsHub.MaxStreamsPerConnection; i++)
+        {
+            var stream = connection.StreamAsync<JsonElement>("StreamPods", "default", cts.Token).GetAsyncEnumerator(cts.Token);
+            Assert.True(await stream.MoveNextAsync());
+            open.Add(stream);
+        }
+        var ninth = await Assert.ThrowsAsync<HubException>(async () =>
+        {
+            await foreach (var _ in connection.StreamAsync<JsonElement>("StreamPods", "cloud", cts.Token)) { }
+        });
+        Assert.Contains("at most 8 namespaces at once", ninth.Message);
+        foreach (var stream in open) await stream.DisposeAsync();
     }
 
     [Fact]

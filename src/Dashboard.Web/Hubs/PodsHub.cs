@@ -16,6 +16,17 @@ public sealed class PodsHub(PodEventFeeds feeds, PersonClients people, AccessRev
 {
     public const string Path = "/hubs/pods";
 
+    /// <summary>Streams one connection may hold open at once: a screen shows a few namespaces, not forty.</summary>
+    public const int MaxStreamsPerConnection = 8;
+    const string OpenStreams = "open-streams";
+
+    // Set before any invocation: streams of one connection start concurrently.
+    public override Task OnConnectedAsync()
+    {
+        Context.Items[OpenStreams] = new StrongBox<int>();
+        return base.OnConnectedAsync();
+    }
+
     /// <remarks>Each item on the wire is one event; batches are this server's way of writing them (see <see cref="PodStreamBatch"/>).</remarks>
     public async IAsyncEnumerable<PodStreamBatch> StreamPods(string @namespace, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
@@ -23,6 +34,26 @@ public sealed class PodsHub(PodEventFeeds feeds, PersonClients people, AccessRev
         var person = people.For(Context.User ?? new()) ?? throw new HubException("Sign in first: pods are streamed only to people the cluster lets see them.");
         if (!await access.AllowedAsync(person, null, "list", "", "pods", @namespace, cancellationToken))
             throw new HubException($"{person.Name} may not list pods in namespace {@namespace} (the cluster's RBAC decides; ask for a RoleBinding).");
+        if (!await access.NamespaceExistsAsync(person, null, @namespace, cancellationToken))
+            throw new HubException($"There is no namespace {@namespace}.");
+        var open = (StrongBox<int>)Context.Items[OpenStreams]!;
+        if (Interlocked.Increment(ref open.Value) > MaxStreamsPerConnection)
+        {
+            Interlocked.Decrement(ref open.Value);
+            throw new HubException($"A connection may stream at most {MaxStreamsPerConnection} namespaces at once; end one first.");
+        }
+        try
+        {
+            await foreach (var batch in StreamAsync(@namespace, cancellationToken)) yield return batch;
+        }
+        finally
+        {
+            Interlocked.Decrement(ref open.Value);
+        }
+    }
+
+    async IAsyncEnumerable<PodStreamBatch> StreamAsync(string @namespace, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
         await using var reader = await feeds.OpenAsync(@namespace, cancellationToken);
         foreach (var batch in PodStreamBatch.Split(reader.TakeSnapshot())) yield return batch;
         while (!cancellationToken.IsCancellationRequested)

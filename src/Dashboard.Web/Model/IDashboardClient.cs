@@ -77,7 +77,7 @@ public interface IDashboardClient
     /// <summary>Null when the person may <paramref name="verb"/> deployments in <paramref name="ns"/>, else why not (from a SelfSubjectAccessReview, cached briefly).</summary>
     Task<string?> WhyNotAsync(string verb, string ns, string resource = "deployments", string group = "apps", CancellationToken cancellationToken = default);
 
-    /// <summary>The namespaces among <paramref name="namespaces"/> whose deployments the person may list: the shared caches hold more than a person may see.</summary>
+    /// <summary>The namespaces among <paramref name="namespaces"/> that exist and whose deployments the person may list: the shared caches hold more than a person may see.</summary>
     Task<IReadOnlySet<string>> VisibleNamespacesAsync(IEnumerable<string> namespaces, CancellationToken cancellationToken = default);
 
     /// <summary>What rolling back to <paramref name="revision"/> would change, as a line diff of the pod template.</summary>
@@ -128,11 +128,13 @@ public sealed class DashboardClient(ClusterContexts clusters, PersonClients peop
 
     public async Task<IReadOnlySet<string>> VisibleNamespacesAsync(IEnumerable<string> namespaces, CancellationToken cancellationToken = default)
     {
-        var all = namespaces.Distinct(StringComparer.Ordinal).ToList();
-        if (people.Mode == AuthMode.None) return all.ToHashSet(StringComparer.Ordinal);
-        var person = await PersonAsync();
         var visible = new HashSet<string>(StringComparer.Ordinal);
+        var person = await PersonAsync();
         if (person is null) return visible;
+        // A namespace that does not exist has nothing to see, and a page of it would open caches for nothing.
+        var existing = await Task.WhenAll(namespaces.Distinct(StringComparer.Ordinal).Select(async ns => (ns, exists: await access.NamespaceExistsAsync(person, _scope.Context, ns, cancellationToken))));
+        var all = existing.Where(e => e.exists).Select(e => e.ns).ToList();
+        if (people.Mode == AuthMode.None) return all.ToHashSet(StringComparer.Ordinal);
         // One review answers for every namespace when the person may list cluster-wide; otherwise ask for each, together.
         if (await AllowedAsync(person, "list", "apps", "deployments", "", cancellationToken)) return all.ToHashSet(StringComparer.Ordinal);
         var answers = await Task.WhenAll(all.Select(async ns => (ns, allowed: await AllowedAsync(person, "list", "apps", "deployments", ns, cancellationToken))));

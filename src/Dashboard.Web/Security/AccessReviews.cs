@@ -32,4 +32,35 @@ public sealed class AccessReviews(PersonClients people, PermissionCache permissi
         permissions.Set(key, allowed);
         return allowed;
     }
+
+    /// <summary>
+    /// Whether a namespace exists, asked as the person (a GET; the answer shared like a review's). A
+    /// namespace nobody created costs no cache and no watch: pages and streams of made-up names stop here.
+    /// A person who may not get namespaces is not refused by this (their RBAC review decides).
+    /// </summary>
+    public async Task<bool> NamespaceExistsAsync(Person person, string? context, string ns, CancellationToken cancellationToken)
+    {
+        var key = PermissionCache.Key(context, person.Name, "exists", "", "namespaces", ns);
+        if (permissions.TryGet(key, out var known)) return known;
+        bool exists;
+        try
+        {
+            await person.Clients.Read.CoreV1.ReadNamespaceAsync(ns, cancellationToken: cancellationToken);
+            exists = true;
+        }
+        catch (k8s.Autorest.HttpOperationException e) when (e.Response.StatusCode == System.Net.HttpStatusCode.NotFound)
+        {
+            exists = false;
+        }
+        catch (k8s.Autorest.HttpOperationException)
+        {
+            exists = true;
+        }
+        catch (HttpRequestException)
+        {
+            return false;
+        }
+        permissions.Set(key, exists);
+        return exists;
+    }
 }

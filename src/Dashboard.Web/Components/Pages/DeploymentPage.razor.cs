@@ -81,6 +81,13 @@ public sealed partial class DeploymentPage
         try
         {
             if (ContextQuery is not null) Client.UseContext(ContextQuery);
+            // Asked before any cache opens: a namespace this person may not see (or nobody created) costs no watch.
+            if (!(await Client.VisibleNamespacesAsync([Namespace], Stopping)).Contains(Namespace))
+            {
+                _invalid = $"You may not see deployments in namespace \"{Namespace}\", or it does not exist.";
+                return;
+            }
+            _forbidden = await Client.WhyNotAsync("patch", Namespace, cancellationToken: Stopping);
             // Namespace-scoped caches: shared by every viewer of this namespace, and small however large the cluster.
             Follow(await Client.WatchDeploymentsAsync(Namespace, Stopping), _deployments, RefreshSafetyWhenSpecChanges);
             Follow(await Client.WatchReplicaSetsAsync(Namespace, Stopping), _replicaSets);
@@ -90,12 +97,6 @@ public sealed partial class DeploymentPage
         catch (Exception e) when (e is not OperationCanceledException)
         {
             _error = $"The cluster could not be read: {e.Message}";
-            return;
-        }
-        _forbidden = await Client.WhyNotAsync("patch", Namespace, cancellationToken: Stopping);
-        if (!(await Client.VisibleNamespacesAsync([Namespace], Stopping)).Contains(Namespace))
-        {
-            _invalid = $"You may not see deployments in namespace \"{Namespace}\".";
             return;
         }
         _loaded = true;

@@ -72,8 +72,18 @@ public sealed partial class Wall
         Client.ProbesChanged += OnOutsideChange;
         try
         {
-            // One namespace: its own small caches; several or all: the shared all-namespace ones.
+            // One namespace: its own small caches; several or all: the shared all-namespace ones. A namespace of
+            // its own is checked first: one this person may not see, or nobody created, opens no cache.
             var scope = _namespaces.Count == 1 ? _namespaces[0] : null;
+            if (scope is not null)
+            {
+                await _visibility.CheckAsync([scope], Stopping);
+                if (!_visibility.Allows(scope))
+                {
+                    _loaded = true;
+                    return;
+                }
+            }
             Follow(await Client.WatchDeploymentsAsync(scope, Stopping), _deployments, OnDeploymentsChanged);
             Follow(await Client.WatchReplicaSetsAsync(scope, Stopping), _replicaSets, Rebuild);
             Follow(await Client.WatchPodsAsync(scope, Stopping), _pods, Rebuild);
