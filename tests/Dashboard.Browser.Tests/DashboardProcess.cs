@@ -48,14 +48,15 @@ public sealed class DashboardProcess : IAsyncDisposable
     }
 
     /// <param name="persistent">Keep the embedded cluster's state on disk, so a restart of the dashboard finds it again.</param>
-    public static async Task<DashboardProcess> StartAsync(double timeScale = 0.3, IDictionary<string, string>? settings = null, bool persistent = false)
+    /// <param name="port">The dashboard's port (default: a free one).</param>
+    public static async Task<DashboardProcess> StartAsync(double timeScale = 0.3, IDictionary<string, string>? settings = null, bool persistent = false, int? port = null)
     {
         var project = System.IO.Path.Combine(RepositoryRoot, "src", "Dashboard.Web");
         var configuration = AppContext.BaseDirectory.Contains($"{System.IO.Path.DirectorySeparatorChar}Release{System.IO.Path.DirectorySeparatorChar}") ? "Release" : "Debug";
         var dll = System.IO.Path.Combine(project, "bin", configuration, "net10.0", "Dashboard.Web.dll");
         var dir = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "browser-tests", Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(dir);
-        var url = new Uri($"http://127.0.0.1:{FreePort()}");
+        var url = new Uri($"http://127.0.0.1:{port ?? FreePort()}");
         var kubeconfig = System.IO.Path.Combine(dir, "kubeconfig");
         var start = new ProcessStartInfo("dotnet") { WorkingDirectory = project, RedirectStandardOutput = true, RedirectStandardError = true };
         start.ArgumentList.Add(dll);

@@ -73,13 +73,15 @@ public class ClusterConnectionTests
             - name: b
               cluster: {"{"}server: {empty.Server.ApiUri.ToString().TrimEnd('/')}{"}"}
             users:
-            - name: admin
+            - name: admin-a
               user: {"{"}token: {seeded.AdminToken}{"}"}
+            - name: admin-b
+              user: {"{"}token: {empty.AdminToken}{"}"}
             contexts:
             - name: prod
-              context: {"{"}cluster: a, user: admin{"}"}
+              context: {"{"}cluster: a, user: admin-a{"}"}
             - name: staging
-              context: {"{"}cluster: b, user: admin{"}"}
+              context: {"{"}cluster: b, user: admin-b{"}"}
             current-context: prod
             """);
         await using var factory = new WebApplicationFactory<Program>().WithWebHostBuilder(b =>

@@ -19,6 +19,8 @@ public static class PersonClaims
 {
     public const string Token = "k8s:token";
     public const string Group = "k8s:group";
+    /// <summary>When the sign-in ends (round-trip time, UTC), whatever the cookie says: open circuits end then too.</summary>
+    public const string Expires = "k8s:expires";
 }
 
 /// <summary>Adds impersonation headers: the dashboard's service account acting as the signed-in person.</summary>

@@ -39,6 +39,8 @@ public static class SecurityRegistration
         }
         if (mode == AuthMode.Oidc && (string.IsNullOrEmpty(auth.Oidc.Authority) || string.IsNullOrEmpty(auth.Oidc.ClientId)))
             throw new InvalidOperationException("Auth__Mode=Oidc needs Auth__Oidc__Authority and Auth__Oidc__ClientId (and Auth__Oidc__ClientSecret for a confidential client).");
+        if (mode == AuthMode.Oidc && auth.Oidc.Groups.Select(g => auth.Oidc.GroupsPrefix + g).FirstOrDefault(g => g.StartsWith("system:", StringComparison.Ordinal)) is { } reserved)
+            throw new InvalidOperationException($"Auth__Oidc__Groups names \"{reserved}\": system: groups are the cluster's own and are never carried into impersonation.");
         return mode;
     }
 
@@ -100,10 +102,23 @@ public static class SecurityRegistration
             o.LoginPath = "/signin";
             o.Cookie.Name = "rollout-dashboard";
             o.Cookie.HttpOnly = true;
-            o.Cookie.SameSite = SameSiteMode.Strict;
+            // Token sign-in is a same-site form, so Strict holds. An identity provider's callback is a cross-site
+            // form post whose redirect a Strict cookie does not follow (the browser would loop back to the
+            // provider), so with Oidc the cookie is Lax: sent on top-level navigations only, never on a
+            // cross-site post, fetch or frame; forms and hub handshakes are also checked for their origin.
+            o.Cookie.SameSite = mode == AuthMode.Oidc ? SameSiteMode.Lax : SameSiteMode.Strict;
+            // Secure over HTTPS, and behind a TLS proxy once ASPNETCORE_FORWARDEDHEADERS_ENABLED says the request was.
             o.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
-            o.ExpireTimeSpan = TimeSpan.FromHours(12);
-            o.SlidingExpiration = true;
+            // A sign-in lasts SessionLifetime at most: the cookie does not slide past it.
+            o.ExpireTimeSpan = auth.SessionLifetime;
+            o.SlidingExpiration = false;
+            // A cookie from before sessions had an end, or one past it, signs nobody in.
+            o.Events.OnValidatePrincipal = context =>
+            {
+                if (context.Principal is null || SessionEnded(context.Principal, context.HttpContext.RequestServices.GetRequiredService<TimeProvider>().GetUtcNow()))
+                    context.RejectPrincipal();
+                return Task.CompletedTask;
+            };
             o.Events.OnRedirectToLogin = context =>
             {
                 // Machines (the hub, Blazor's negotiation) get 401, people the sign-in page.
@@ -122,6 +137,8 @@ public static class SecurityRegistration
                 o.ResponseType = OpenIdConnectResponseType.Code;
                 o.UsePkce = true;
                 o.SaveTokens = false;
+                // A provider on loopback (tests, a local one) may speak plain HTTP; anywhere else its metadata needs HTTPS.
+                o.RequireHttpsMetadata = !IsLoopback(auth.Oidc.Authority!);
                 o.Scope.Clear();
                 foreach (var scope in new[] { "openid", "profile", "email", "groups" }) o.Scope.Add(scope);
                 o.TokenValidationParameters.NameClaimType = auth.Oidc.UsernameClaim;
@@ -137,11 +154,31 @@ public static class SecurityRegistration
                 };
                 o.Events.OnTokenValidated = context =>
                 {
-                    // Only the configured groups travel into impersonation: the service account may impersonate no others.
-                    var identity = (ClaimsIdentity)context.Principal!.Identity!;
-                    foreach (var group in identity.FindAll(auth.Oidc.GroupsClaim).Select(c => c.Value).Where(g => auth.Oidc.Groups.Length == 0 || auth.Oidc.Groups.Contains(g)).ToList())
-                        identity.AddClaim(new Claim(PersonClaims.Group, group));
+                    var person = OidcAdmission.Admit(context.Principal!, auth.Oidc);
+                    if (person.Refusal is { } refusal)
+                    {
+                        context.Fail(refusal);
+                        return Task.CompletedTask;
+                    }
+                    // The cookie holds only what the dashboard acts on: the person, their carried groups, when the session ends.
+                    var identity = new ClaimsIdentity(context.Principal!.Identity!.AuthenticationType, ClaimTypes.Name, ClaimTypes.Role);
+                    identity.AddClaim(new Claim(ClaimTypes.Name, person.Name!));
+                    foreach (var group in person.Groups) identity.AddClaim(new Claim(PersonClaims.Group, group));
+                    identity.AddClaim(new Claim(PersonClaims.Expires, SessionEnd(context.HttpContext, auth)));
+                    context.Principal = new ClaimsPrincipal(identity);
+                    // Keep the ID token alone (for signing out at the provider), not the provider's access token.
+                    if (context.TokenEndpointResponse?.IdToken is { } id) context.Properties!.StoreTokens([new AuthenticationToken { Name = "id_token", Value = id }]);
                     return Task.CompletedTask;
+                };
+                o.Events.OnRemoteFailure = async context =>
+                {
+                    // A refused or broken sign-in is a page that says why, never a 500.
+                    context.HandleResponse();
+                    context.Response.StatusCode = StatusCodes.Status403Forbidden;
+                    context.Response.ContentType = "text/html; charset=utf-8";
+                    var antiforgery = context.HttpContext.RequestServices.GetRequiredService<IAntiforgery>();
+                    await context.Response.WriteAsync(SignInPage(antiforgery.GetAndStoreTokens(context.HttpContext), mode, "/",
+                        $"Sign-in was refused: {context.Failure?.Message ?? "the identity provider's answer could not be used"}"));
                 };
             });
         }
@@ -152,10 +189,26 @@ public static class SecurityRegistration
 
     static readonly string[] LoopbackHosts = ["localhost", "127.0.0.1", "[::1]"];
 
+    static string SessionEnd(HttpContext context, AuthOptions auth) =>
+        (context.RequestServices.GetRequiredService<TimeProvider>().GetUtcNow() + auth.SessionLifetime).ToString("O", System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>Whether a signed-in person's session has run its <see cref="AuthOptions.SessionLifetime"/> out.</summary>
+    public static bool SessionEnded(ClaimsPrincipal user, DateTimeOffset now) =>
+        user.FindFirst(PersonClaims.Expires)?.Value is not { } expires
+        || !DateTimeOffset.TryParse(expires, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.RoundtripKind, out var end)
+        || now >= end;
+
     static bool IsMachinePath(PathString path) => path.StartsWithSegments("/hubs") || path.StartsWithSegments("/_blazor");
 
     public static WebApplication UseDashboardSecurity(this WebApplication app)
     {
+        var auth = app.Services.GetRequiredService<IOptions<AuthOptions>>().Value;
+        // Signing in and out with Oidc redirects a form post to the identity provider: form-action must name it.
+        var formAction = auth.Mode == AuthMode.Oidc && Uri.TryCreate(auth.Oidc.Authority, UriKind.Absolute, out var provider)
+            ? $"'self' {provider.GetLeftPart(UriPartial.Authority)}"
+            : "'self'";
+        var csp = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self' data:; " +
+            $"connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action {formAction}; object-src 'none'";
         app.Use(async (context, next) =>
         {
             var headers = context.Response.Headers;
@@ -164,7 +217,8 @@ public static class SecurityRegistration
             headers["Referrer-Policy"] = "no-referrer";
             headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=()";
             // MudBlazor positions popovers with inline styles; no inline or remote script is ever allowed.
-            headers.ContentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self' data:; connect-src 'self' ws: wss:; frame-ancestors 'none'; base-uri 'self'; form-action 'self'";
+            // connect-src 'self' covers the page's own ws:// and wss:// (CSP Level 3); no other host may be reached.
+            headers.ContentSecurityPolicy = csp;
             await next();
         });
         // Cross-site WebSocket hijacking and cross-site posts: a page elsewhere must not open a circuit or a hub
@@ -216,7 +270,8 @@ public static class SecurityRegistration
 
     public static void MapSignIn(this WebApplication app)
     {
-        var mode = app.Services.GetRequiredService<IOptions<AuthOptions>>().Value.Mode ?? AuthMode.None;
+        var auth = app.Services.GetRequiredService<IOptions<AuthOptions>>().Value;
+        var mode = auth.Mode ?? AuthMode.None;
         if (mode == AuthMode.None) return;
         app.MapGet("/signin", (HttpContext context, IAntiforgery antiforgery, string? returnUrl) =>
             Results.Content(SignInPage(antiforgery.GetAndStoreTokens(context), mode, returnUrl, null), "text/html; charset=utf-8")).AllowAnonymous();
@@ -241,6 +296,7 @@ public static class SecurityRegistration
                     identity.AddClaim(new Claim(ClaimTypes.Name, user.Username));
                     foreach (var group in user.Groups ?? []) identity.AddClaim(new Claim(PersonClaims.Group, group));
                     identity.AddClaim(new Claim(PersonClaims.Token, token));
+                    identity.AddClaim(new Claim(PersonClaims.Expires, SessionEnd(context, auth)));
                     await context.SignInAsync(CookieAuthenticationDefaults.AuthenticationScheme, new ClaimsPrincipal(identity));
                     return Results.LocalRedirect(returnUrl);
                 }
@@ -257,9 +313,17 @@ public static class SecurityRegistration
         }).AllowAnonymous();
         app.MapPost("/signout", async (HttpContext context) =>
         {
+            var idToken = await context.GetTokenAsync(CookieAuthenticationDefaults.AuthenticationScheme, "id_token");
             await context.SignOutAsync(CookieAuthenticationDefaults.AuthenticationScheme);
+            // With Oidc the provider's session ends too, or the next sign-in would pass through it unasked.
+            if (mode == AuthMode.Oidc && idToken is not null)
+            {
+                var properties = new AuthenticationProperties { RedirectUri = "/signin" };
+                properties.StoreTokens([new AuthenticationToken { Name = "id_token", Value = idToken }]);
+                return Results.SignOut(properties, [OpenIdConnectDefaults.AuthenticationScheme]);
+            }
             return Results.LocalRedirect("/signin");
-        });
+        }).AllowAnonymous();
     }
 
     /// <summary>A return address on this dashboard only: a path, never another host, never control characters (a header splitter).</summary>
@@ -300,14 +364,15 @@ public sealed class AnonymousOperator : AuthenticationStateProvider
 /// Open pages re-check their person every few minutes: a token revoked in the cluster (or an expired
 /// sign-in) ends the session in open circuits too, not only on the next page load.
 /// </summary>
-public sealed class RevalidatingPersonState(ILoggerFactory loggers, IOptions<AuthOptions> options, ClusterConnection connection)
+public sealed class RevalidatingPersonState(ILoggerFactory loggers, IOptions<AuthOptions> options, ClusterConnection connection, TimeProvider clock)
     : RevalidatingServerAuthenticationStateProvider(loggers)
 {
     protected override TimeSpan RevalidationInterval => options.Value.RevalidationInterval;
 
     protected override async Task<bool> ValidateAuthenticationStateAsync(AuthenticationState state, CancellationToken cancellationToken)
     {
-        if (state.User.FindFirst(PersonClaims.Token)?.Value is not { } token) return state.User.Identity?.IsAuthenticated == true;
+        if (state.User.Identity?.IsAuthenticated != true || SecurityRegistration.SessionEnded(state.User, clock.GetUtcNow())) return false;
+        if (state.User.FindFirst(PersonClaims.Token)?.Value is not { } token) return true;
         try
         {
             return (await ClientConfiguration.WhoIsAsync(await connection.ConfigurationAsync, token, cancellationToken)).Username == state.User.Identity?.Name;
