@@ -20,11 +20,13 @@ builder.Services.AddClusterServices();
 builder.Services.AddSingleton<CircuitCounter>();
 builder.Services.AddSingleton<Microsoft.AspNetCore.Components.Server.Circuits.CircuitHandler>(sp => sp.GetRequiredService<CircuitCounter>());
 builder.Services.AddHealthChecks().AddCheck<ClusterHealthCheck>("cluster");
+builder.AddDashboardKeyStorage();
 builder.AddDashboardSecurity(ClusterConnection.ResolveFromEnvironment(builder.Configuration.GetSection(ClusterOptions.Section).Get<ClusterOptions>() ?? new ClusterOptions()));
 
 var app = builder.Build();
 
 if (!app.Environment.IsDevelopment()) app.UseExceptionHandler("/error", createScopeForErrors: true);
+app.UseSecurityHeaders();
 // The app's own files (styles, icons) are public: the sign-in page needs them before anyone signs in.
 if (RepositoryWebRoot.Find(app.Environment.ContentRootPath) is { } webRoot)
     app.UseStaticFiles(new StaticFileOptions { FileProvider = new Microsoft.Extensions.FileProviders.PhysicalFileProvider(webRoot) });

@@ -173,6 +173,7 @@ sealed class DashboardProcess : IAsyncDisposable
         start.Environment["Cluster__Mode"] = "KubeConfig";
         start.Environment["Cluster__KubeconfigPath"] = kubeconfig;
         start.Environment["Auth__Mode"] = "Token";
+        start.Environment["Stats__AllowForcedCollection"] = "true";
         // Run from the build output (not a publish): Development serves the packages' static web assets.
         start.Environment["ASPNETCORE_ENVIRONMENT"] = "Development";
         start.Environment["Logging__LogLevel__Default"] = "Warning";

@@ -31,6 +31,7 @@ public class ChartTests
     [Theory]
     [InlineData("none.yaml", "auth.mode")]
     [InlineData("oidc-without-authority.yaml", "authority")]
+    [InlineData("oidc-system-group.yaml", "groups")]
     public async Task Values_that_would_expose_an_unprotected_dashboard_are_refused(string values, string field)
     {
         var result = await Helm.RunAsync("template", "rd", Helm.ChartPath, "-f", Helm.Values(values));
@@ -44,13 +45,20 @@ public class ChartTests
     {
         foreach (var values in new[] { Array.Empty<string>(), ["-f", Helm.Values("oidc.yaml")], ["-f", Helm.Values("namespaced.yaml")] })
         {
-            var rules = Rules(await RenderAsync(values)).ToList();
+            var docs = await RenderAsync(values);
+            var rules = Rules(docs).ToList();
             Assert.NotEmpty(rules);
             Assert.DoesNotContain(rules, r => r.Verbs.Contains("*") || r.Resources.Contains("*") || (r.ApiGroups?.Contains("*") ?? false));
-            Assert.DoesNotContain(rules, r => r.Resources.Contains("secrets") || r.Resources.Contains("pods/exec") || r.Resources.Contains("pods/attach"));
-            Assert.DoesNotContain(rules, r => r.Verbs.Contains("delete") || r.Verbs.Contains("create") && !r.Resources.SequenceEqual(["events"]));
-            Assert.Contains(rules, r => r.ApiGroups!.Contains("apps") && r.Resources.Contains("deployments") && r.Verbs.Contains("patch"));
-            Assert.Contains(rules, r => r.Resources.Contains("deployments/scale"));
+            Assert.DoesNotContain(rules, r => r.Resources.Contains("pods/exec") || r.Resources.Contains("pods/attach"));
+            // People act as themselves in Token and Oidc modes: the service account changes nothing, creates nothing.
+            Assert.DoesNotContain(rules, r => r.Verbs.Intersect(["create", "patch", "delete", "deletecollection", "escalate", "bind"]).Any());
+            Assert.DoesNotContain(rules, r => r.Verbs.Contains("update") && !r.Resources.SequenceEqual(["secrets"]));
+            Assert.DoesNotContain(rules, r => r.Resources.Contains("deployments/scale"));
+            // Secrets: the data-protection key ring alone, by name, get and update.
+            var secrets = Assert.Single(rules, r => r.Resources.Contains("secrets"));
+            Assert.Equal(["rd-rollout-dashboard-dataprotection"], secrets.ResourceNames);
+            Assert.Equal(["get", "update"], secrets.Verbs);
+            Assert.Contains(docs.OfType<V1Secret>(), s => s.Metadata.Name == "rd-rollout-dashboard-dataprotection" && s.Data is null && s.Metadata.Annotations["helm.sh/resource-policy"] == "keep");
             foreach (var (group, resource) in new[] { ("", "pods"), ("apps", "deployments"), ("apps", "replicasets"), ("", "events") })
                 Assert.Contains(rules, r => r.ApiGroups!.Contains(group) && r.Resources.Contains(resource) && r.Verbs.Contains("watch"));
         }
@@ -63,31 +71,14 @@ public class ChartTests
     }
 
     [Fact]
-    public async Task The_pod_runs_restricted_with_probes_and_the_ingress_keeps_websockets_sticky()
+    public async Task Behind_its_ingress_the_dashboard_trusts_forwarded_headers_and_keys_live_in_the_chart_secret()
     {
-        var docs = await RenderAsync("-f", Helm.Values("oidc.yaml"));
-        var deployment = docs.OfType<V1Deployment>().Single();
-        var pod = deployment.Spec.Template.Spec;
-        var container = pod.Containers.Single();
-
-        Assert.True(pod.SecurityContext.RunAsNonRoot);
-        Assert.Equal("RuntimeDefault", pod.SecurityContext.SeccompProfile.Type);
-        Assert.False(container.SecurityContext.AllowPrivilegeEscalation);
-        Assert.True(container.SecurityContext.ReadOnlyRootFilesystem);
-        Assert.Equal(["ALL"], container.SecurityContext.Capabilities.Drop);
-        Assert.Equal("/healthz", container.ReadinessProbe.HttpGet.Path);
-        Assert.NotNull(container.LivenessProbe);
-        Assert.Equal(8080, container.Ports.Single().ContainerPort);
-        Assert.Contains(container.Env, e => e.Name == "Auth__Mode" && e.Value == "Oidc");
-        Assert.Contains(container.Env, e => e.Name == "Cluster__Mode" && e.Value == "InCluster");
-        Assert.Contains(container.Env, e => e.Name == "Auth__Oidc__ClientSecret" && e.ValueFrom.SecretKeyRef.Name == "rollout-dashboard-oidc");
-        Assert.Equal("0", deployment.Spec.Strategy.RollingUpdate.MaxUnavailable.Value);
-
-        var ingress = docs.OfType<V1Ingress>().Single();
-        Assert.Equal("cookie", ingress.Metadata.Annotations["nginx.ingress.kubernetes.io/affinity"]);
-        Assert.Equal("3600", ingress.Metadata.Annotations["nginx.ingress.kubernetes.io/proxy-read-timeout"]);
-        Assert.Single(docs.OfType<V1PodDisruptionBudget>());
-        Assert.Contains(docs.OfType<V1ServiceAccount>(), sa => sa.Metadata.Name == "rd-rollout-dashboard-kiosk");
+        var plain = (await RenderAsync()).OfType<V1Deployment>().Single().Spec.Template.Spec.Containers.Single().Env;
+        Assert.DoesNotContain(plain, e => e.Name == "ASPNETCORE_FORWARDEDHEADERS_ENABLED");
+        var env = (await RenderAsync("-f", Helm.Values("oidc.yaml"))).OfType<V1Deployment>().Single().Spec.Template.Spec.Containers.Single().Env;
+        Assert.Contains(env, e => e.Name == "ASPNETCORE_FORWARDEDHEADERS_ENABLED" && e.Value == "true");
+        Assert.Contains(env, e => e.Name == "DataProtection__Secret" && e.Value == "rd-rollout-dashboard-dataprotection");
+        Assert.Contains(env, e => e.Name == "DataProtection__Namespace" && e.Value == "rollout");
     }
 
     [Fact]

@@ -297,6 +297,13 @@ public sealed partial class SecurityTests
         Assert.Contains("script-src 'self'", signin.Headers.GetValues("Content-Security-Policy").Single());
         Assert.Equal("nosniff", signin.Headers.GetValues("X-Content-Type-Options").Single());
         Assert.Equal("DENY", signin.Headers.GetValues("X-Frame-Options").Single());
+        // Static files too (they were served before the headers were added), and no host but this one to connect to.
+        var stylesheet = await http.GetAsync("/app.css");
+        Assert.Equal(HttpStatusCode.OK, stylesheet.StatusCode);
+        var policy = stylesheet.Headers.GetValues("Content-Security-Policy").Single();
+        Assert.Contains("connect-src 'self';", policy);
+        Assert.DoesNotContain("ws:", policy);
+        Assert.Equal("nosniff", stylesheet.Headers.GetValues("X-Content-Type-Options").Single());
     }
 
     [Theory]
@@ -354,5 +361,67 @@ public sealed partial class SecurityTests
         using var same = new HttpRequestMessage(HttpMethod.Post, "/hubs/pods/negotiate?negotiateVersion=1");
         same.Headers.Add("Origin", "http://localhost");
         Assert.Equal(HttpStatusCode.OK, (await http.SendAsync(same)).StatusCode);
+    }
+
+    [Fact]
+    public async Task Behind_a_tls_proxy_forwarded_headers_make_the_cookie_secure_and_the_oidc_redirect_https()
+    {
+        await using var token = await StartAsync("Token", ("FORWARDEDHEADERS_ENABLED", "true"));
+        using var http = token.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
+        using var form = new HttpRequestMessage(HttpMethod.Get, "/signin");
+        form.Headers.Add("X-Forwarded-Proto", "https");
+        var page = await http.SendAsync(form);
+        var antiforgery = AntiforgeryField().Match(await page.Content.ReadAsStringAsync()).Groups[1].Value;
+        using var signIn = new HttpRequestMessage(HttpMethod.Post, "/signin")
+        {
+            Content = new FormUrlEncodedContent(new Dictionary<string, string> { ["__RequestVerificationToken"] = antiforgery, ["token"] = "viewer-token", ["returnUrl"] = "/" }),
+        };
+        signIn.Headers.Add("X-Forwarded-Proto", "https");
+        var signedIn = await http.SendAsync(signIn);
+        Assert.Equal(HttpStatusCode.Redirect, signedIn.StatusCode);
+        var session = Assert.Single(signedIn.Headers.GetValues("Set-Cookie"), c => c.StartsWith("rollout-dashboard=", StringComparison.Ordinal));
+        Assert.Contains("secure", session, StringComparison.OrdinalIgnoreCase);
+        Assert.Contains("samesite=strict", session, StringComparison.OrdinalIgnoreCase);
+
+        await using var oidc = await StartAsync("Oidc", ("FORWARDEDHEADERS_ENABLED", "true"),
+            ("Auth:Oidc:Authority", "https://idp.example"), ("Auth:Oidc:ClientId", "rollout-dashboard"),
+            ("Auth:Oidc:AuthorizationEndpoint", "https://idp.example/authorize"), ("Auth:Oidc:TokenEndpoint", "https://idp.example/token"));
+        using var browser = oidc.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
+        using var home = new HttpRequestMessage(HttpMethod.Get, "/");
+        home.Headers.Add("X-Forwarded-Proto", "https");
+        var challenge = await browser.SendAsync(home);
+        Assert.Contains("redirect_uri=https%3A%2F%2Flocalhost%2Fsignin-oidc", challenge.Headers.Location!.ToString());
+        Assert.Contains("form-action 'self' https://idp.example", challenge.Headers.GetValues("Content-Security-Policy").Single());
+    }
+
+    [Theory]
+    [InlineData("alice@example.com", "true", "operators,system:masters,admins", "", "alice@example.com", "operators")]
+    [InlineData("alice@example.com", null, "operators", "oidc:", "oidc:alice@example.com", "operators")]
+    [InlineData("eve@example.com", "false", "operators", "", null, "has not verified the email address")]
+    [InlineData("system:admin", "true", "operators", "", null, "reserved for the cluster's own components")]
+    [InlineData(null, "true", "operators", "", null, "has no \"email\" claim")]
+    public void An_identity_provider_names_a_person_as_kube_apiserver_would_and_carries_only_the_configured_groups(
+        string? email, string? verified, string groups, string prefix, string? name, string expected)
+    {
+        var identity = new ClaimsIdentity("oidc");
+        if (email is not null) identity.AddClaim(new Claim("email", email));
+        if (verified is not null) identity.AddClaim(new Claim("email_verified", verified));
+        foreach (var g in groups.Split(',')) identity.AddClaim(new Claim("groups", g));
+
+        var person = OidcAdmission.Admit(new ClaimsPrincipal(identity), new OidcOptions { Groups = ["operators", "admins-not-given"], UsernamePrefix = prefix });
+
+        Assert.Equal(name, person.Name);
+        if (name is null) Assert.Contains(expected, person.Refusal);
+        else Assert.Equal(expected.Split(','), person.Groups);
+        var none = OidcAdmission.Admit(new ClaimsPrincipal(identity), new OidcOptions());
+        Assert.Empty(none.Groups);
+    }
+
+    [Fact]
+    public void A_configured_system_group_stops_the_start()
+    {
+        var refused = Assert.Throws<InvalidOperationException>(() => SecurityRegistration.Validate(
+            new AuthOptions { Mode = AuthMode.Oidc, Oidc = new OidcOptions { Authority = "https://idp.example", ClientId = "x", Groups = ["system:masters"] } }, ClusterMode.InCluster, ["http://0.0.0.0:8080"]));
+        Assert.Contains("system: groups are the cluster's own", refused.Message);
     }
 }

@@ -216,7 +216,8 @@ public sealed class RolloutOperations(IKubernetesClientProvider clients, Kuberne
                 var diff = TemplateDiff.Diff(TemplateDiff.Render(current.Spec.Template), TemplateDiff.Render(updated.Spec.Template));
                 if (dryRun)
                     return new(OperationOutcome.Succeeded, $"Dry run: {plan.Audit}. Nothing was changed.", ViewMapper.Deployment(updated), diff);
-                logger.LogInformation("Audit: {Actor} {Action} {Namespace}/{Deployment}: {Message}", actor, plan.Reason, ns, name, plan.Audit);
+                // The audit line quotes what a person typed (a change cause): no newline may forge a second entry.
+                logger.LogInformation("Audit: {Actor} {Action} {Namespace}/{Deployment}: {Message}", LogText.Escape(actor), plan.Reason, ns, name, LogText.Escape(plan.Audit));
                 await RecordEventAsync(updated, plan.Reason, plan.Audit, cancellationToken);
                 return new(OperationOutcome.Succeeded, Sentence(plan.Audit), ViewMapper.Deployment(updated), diff);
             }

@@ -28,9 +28,15 @@ public static class DashboardStats
     /// <c>GET /stats</c>: the process's memory, open circuits, runtime counters (CPU, thread pool, GC), and each shared cache with its objects,
     /// readers and the longest unread queue among them, and the hub's streams per namespace with theirs (a stalled viewer shows there). Behind sign-in like every page; the load benchmark reads it.
     /// </summary>
-    public static void MapDashboardStats(this WebApplication app) => app.MapGet("/stats", (ClusterCache cache, Dashboard.Web.Hubs.PodEventFeeds feeds, CircuitCounter circuits, bool? collect) =>
+    public static void MapDashboardStats(this WebApplication app) => app.MapGet("/stats", (ClusterCache cache, Dashboard.Web.Hubs.PodEventFeeds feeds, CircuitCounter circuits, IConfiguration configuration, bool? collect) =>
     {
-        if (collect == true) GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
+        // A forced full collection stops the whole process: only a benchmark that asked for it by setting may.
+        if (collect == true)
+        {
+            if (!configuration.GetValue<bool>("Stats:AllowForcedCollection"))
+                return Results.Problem("A forced collection is off here (Stats__AllowForcedCollection=true turns it on, for benchmarks).", statusCode: StatusCodes.Status403Forbidden);
+            GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
+        }
         using var process = System.Diagnostics.Process.GetCurrentProcess();
         return Results.Json(new
         {

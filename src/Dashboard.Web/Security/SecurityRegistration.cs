@@ -200,7 +200,8 @@ public static class SecurityRegistration
 
     static bool IsMachinePath(PathString path) => path.StartsWithSegments("/hubs") || path.StartsWithSegments("/_blazor");
 
-    public static WebApplication UseDashboardSecurity(this WebApplication app)
+    /// <summary>Security headers on every answer, static files included: call it before anything that answers.</summary>
+    public static WebApplication UseSecurityHeaders(this WebApplication app)
     {
         var auth = app.Services.GetRequiredService<IOptions<AuthOptions>>().Value;
         // Signing in and out with Oidc redirects a form post to the identity provider: form-action must name it.
@@ -221,6 +222,12 @@ public static class SecurityRegistration
             headers.ContentSecurityPolicy = csp;
             await next();
         });
+        return app;
+    }
+
+    public static WebApplication UseDashboardSecurity(this WebApplication app)
+    {
+        var auth = app.Services.GetRequiredService<IOptions<AuthOptions>>().Value;
         // Cross-site WebSocket hijacking and cross-site posts: a page elsewhere must not open a circuit or a hub
         // stream, nor post a form, with the person's cookie (or, without sign-in, at all).
         app.Use(async (context, next) =>
