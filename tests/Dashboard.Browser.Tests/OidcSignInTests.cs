@@ -93,11 +93,12 @@ public sealed class OidcSignInTests
 
         // Sign in: dashboard → provider → cross-site form post back → signed in, in one trip.
         var providerVisits = 0;
-        page.Request += (_, r) => { if (r.IsNavigationRequest && r.Url.StartsWith(provider.Authority.ToString().TrimEnd('/') + "/auth", StringComparison.Ordinal)) providerVisits++; };
+        page.Request += (_, r) => { if (r.IsNavigationRequest && r.Url.StartsWith(provider.Authority.ToString().TrimEnd('/') + "/auth?", StringComparison.Ordinal)) providerVisits++; };
         await page.GotoAsync(new Uri(dashboardUrl, "/").ToString());
         await page.WaitForURLAsync(u => u.StartsWith(provider.Authority.ToString().TrimEnd('/'), StringComparison.Ordinal));
         await LogInAtProviderAsync(page, "alice");
-        await page.WaitForURLAsync(u => u.StartsWith(dashboardUrl.ToString(), StringComparison.Ordinal) && !u.Contains("signin", StringComparison.Ordinal), new() { Timeout = 30_000 });
+        try { await page.WaitForURLAsync(u => u.StartsWith(dashboardUrl.ToString(), StringComparison.Ordinal) && !u.Contains("signin", StringComparison.Ordinal), new() { Timeout = 30_000 }); }
+        catch (TimeoutException e) { throw new TimeoutException($"Sign-in did not land at {page.Url}:\n{await page.ContentAsync()}\n{dashboard.Log}\n{provider.Log}", e); }
         await Expect(page.Locator("[data-person='alice@example.com']")).ToBeVisibleAsync(Soon);
         Assert.Equal(1, providerVisits);
         var cookie = (await context.CookiesAsync()).Single(c => c.Name == "rollout-dashboard");
@@ -114,7 +115,8 @@ public sealed class OidcSignInTests
 
         // Sign out ends the provider's session too (the CSP lets the form's redirect reach it).
         await page.Locator("button.signout").ClickAsync();
-        await page.WaitForURLAsync(u => u.StartsWith(provider.Authority.ToString().TrimEnd('/'), StringComparison.Ordinal));
+        try { await page.WaitForURLAsync(u => u.StartsWith(provider.Authority.ToString().TrimEnd('/'), StringComparison.Ordinal)); }
+        catch (TimeoutException e) { throw new TimeoutException($"Sign-out stayed at {page.Url}:\n{await page.ContentAsync()}\n{dashboard.Log}", e); }
         await page.Locator("button[name=logout]").ClickAsync();
         await page.WaitForURLAsync(u => u.StartsWith(new Uri(dashboardUrl, "/signin").ToString(), StringComparison.Ordinal), new() { Timeout = 30_000 });
         Assert.DoesNotContain(await context.CookiesAsync(), c => c.Name == "rollout-dashboard");

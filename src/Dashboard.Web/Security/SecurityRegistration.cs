@@ -215,7 +215,9 @@ public static class SecurityRegistration
             var headers = context.Response.Headers;
             headers.XContentTypeOptions = "nosniff";
             headers.XFrameOptions = "DENY";
-            headers["Referrer-Policy"] = "no-referrer";
+            // No referrer leaves for other sites; same-origin keeps the page's own Origin on its form posts
+            // (no-referrer makes the browser send "Origin: null", which the origin check must refuse).
+            headers["Referrer-Policy"] = "same-origin";
             headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=()";
             // MudBlazor positions popovers with inline styles; no inline or remote script is ever allowed.
             // connect-src 'self' covers the page's own ws:// and wss:// (CSP Level 3); no other host may be reached.
@@ -232,7 +234,9 @@ public static class SecurityRegistration
         // stream, nor post a form, with the person's cookie (or, without sign-in, at all).
         app.Use(async (context, next) =>
         {
-            var unsafeMethod = !HttpMethods.IsGet(context.Request.Method) && !HttpMethods.IsHead(context.Request.Method) && !HttpMethods.IsOptions(context.Request.Method);
+            // The identity provider's callback is a cross-site form post by design; its state and correlation cookie guard it.
+            var unsafeMethod = !HttpMethods.IsGet(context.Request.Method) && !HttpMethods.IsHead(context.Request.Method) && !HttpMethods.IsOptions(context.Request.Method)
+                && !(auth.Mode == AuthMode.Oidc && (context.Request.Path == "/signin-oidc" || context.Request.Path == "/signout-callback-oidc"));
             if ((unsafeMethod || IsMachinePath(context.Request.Path)) && context.Request.Headers.Origin.ToString() is { Length: > 0 } origin && !SameOrigin(context, origin))
             {
                 context.Response.StatusCode = StatusCodes.Status403Forbidden;
