@@ -92,6 +92,34 @@ public sealed class AttackTests
         Assert.DoesNotContain("pwned", bindings.Stdout);
         Assert.True(attacker.Served > 0);
     }
+
+    [Fact]
+    public async Task Token_sign_in_takes_only_tokens_the_cluster_issued_and_no_page_elsewhere_can_sign_a_victim_in()
+    {
+        // The embedded cluster without a token file: before, any string signed in as its admin.
+        await using var dashboard = await DashboardProcess.StartAsync(settings: new Dictionary<string, string> { ["Auth__Mode"] = "Token" });
+        var admin = System.Text.RegularExpressions.Regex.Match(await File.ReadAllTextAsync(dashboard.Kubeconfig), @"token: (\S+)").Groups[1].Value;
+        await using var attacker = await AttackerSite.StartAsync(dashboard.ApiUrl, signIn: new Uri(dashboard.Url, "/signin"), token: admin);
+        await using var browser = await BrowserSession.LaunchAsync("--host-resolver-rules=MAP evil.example 127.0.0.1");
+        var page = await browser.NewPageAsync();
+
+        await page.GotoAsync(new Uri(dashboard.Url, "/signin").ToString());
+        await page.Locator("#token").FillAsync("anything-at-all");
+        await page.Locator("button[type=submit]").ClickAsync();
+        await Microsoft.Playwright.Assertions.Expect(page.Locator(".signin-error")).ToContainTextAsync("The cluster did not accept that token.");
+
+        // Login CSRF: the attacker's page posts the attacker's token to the dashboard's sign-in.
+        var victim = await browser.NewPageAsync();
+        await victim.GotoAsync($"http://evil.example:{attacker.Port}/signin-form");
+        await victim.WaitForURLAsync(u => u.StartsWith(dashboard.Url.ToString(), StringComparison.Ordinal));
+        Assert.Contains("Cross-origin request refused.", await victim.ContentAsync());
+        Assert.DoesNotContain(await victim.Context.CookiesAsync(), c => c.Name == "rollout-dashboard");
+
+        // The real thing, from the dashboard's own page, still signs in.
+        await page.Locator("#token").FillAsync(admin);
+        await page.Locator("button[type=submit]").ClickAsync();
+        await Microsoft.Playwright.Assertions.Expect(page.Locator("[data-person='embedded-admin']")).ToBeVisibleAsync(new() { Timeout = 30_000 });
+    }
 }
 
 /// <summary>The attacker's web site, on loopback: a page that posts a form to the embedded API, and an empty page for scripts.</summary>
@@ -111,7 +139,7 @@ sealed class AttackerSite : IAsyncDisposable
     public int Port { get; }
     public int Served => _served;
 
-    public static async Task<AttackerSite> StartAsync(Uri api)
+    public static async Task<AttackerSite> StartAsync(Uri api, Uri? signIn = null, string? token = null)
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
         builder.Configuration.Sources.Clear();
@@ -128,11 +156,21 @@ sealed class AttackerSite : IAsyncDisposable
             <input type="hidden" name='{WebUtility.HtmlEncode(name)}' value='{WebUtility.HtmlEncode(value)}' />
             </form><script>document.getElementById('f').submit();</script></body></html>
             """;
+        var signInForm = $"""
+            <!DOCTYPE html><html><body>
+            <form id="f" method="POST" action="{signIn}"><input type="hidden" name="token" value="{WebUtility.HtmlEncode(token)}" /><input type="hidden" name="returnUrl" value="/" /></form>
+            <script>document.getElementById('f').submit();</script></body></html>
+            """;
         app.Run(async context =>
         {
             Interlocked.Increment(ref site!._served);
             context.Response.ContentType = "text/html";
-            await context.Response.WriteAsync(context.Request.Path == "/form" ? form : "<!DOCTYPE html><html><body>hello</body></html>", Encoding.UTF8);
+            await context.Response.WriteAsync(context.Request.Path.Value switch
+            {
+                "/form" => form,
+                "/signin-form" => signInForm,
+                _ => "<!DOCTYPE html><html><body>hello</body></html>",
+            }, Encoding.UTF8);
         });
         await app.StartAsync();
         site = new AttackerSite(app, new Uri(app.Urls.First()).Port);
