@@ -473,6 +473,10 @@ public sealed class DeploymentPageTests : MudTestContext
             Assert.True(page.Find($"[data-action='{action}']").HasAttribute("disabled"), action);
         Assert.All(page.FindAll(".rollback-button"), b => Assert.True(b.HasAttribute("disabled")));
         Assert.Contains("vera may not patch deployments", page.Find(".forbidden-explanation").TextContent);
+        // The probe runs as the dashboard: starting it takes the same right, and the button says why not.
+        var probe = page.Find("[data-action='probe-start']");
+        Assert.True(probe.HasAttribute("disabled"));
+        Assert.Contains("vera may not patch deployments", probe.ParentElement!.GetAttribute("title"));
     }
 
     [Fact]

@@ -40,6 +40,9 @@ public sealed class EmbeddedApiServer : IAsyncDisposable
 
     public bool IsRunning => _app is not null;
 
+    /// <summary>The address as Kestrel bound it (0.0.0.0 or [::] when it listens on every interface).</summary>
+    public string? ListenAddress { get; private set; }
+
     System.Security.Cryptography.X509Certificates.X509Certificate2? _certificate;
 
     /// <summary>The serving certificate in PEM when the API server serves HTTPS (token authentication on), else null.</summary>
@@ -91,6 +94,8 @@ public sealed class EmbeddedApiServer : IAsyncDisposable
             app.Run(_handler.HandleAsync);
             await app.StartAsync(cancellationToken);
             var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+            // Clients on this machine reach an all-interfaces listener at 127.0.0.1; the log says what it really is.
+            ListenAddress = address;
             _boundUri = new Uri(address.Replace("[::]", "127.0.0.1").Replace("0.0.0.0", "127.0.0.1"));
             _app = app;
         }

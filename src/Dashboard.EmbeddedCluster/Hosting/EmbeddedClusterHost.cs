@@ -33,8 +33,9 @@ public sealed class EmbeddedClusterHost : IAsyncDisposable
         await Server.StartAsync(cancellationToken);
         DataPlane?.Start();
         KubeconfigPath = Kubeconfig.Write(Cluster.Options.ResolveKubeconfigPath(), Server.ApiUri, AdminToken, Server.CertificatePem);
-        _logger.LogInformation("Embedded Kubernetes-compatible cluster serving at {Url} (state: {State})",
-            Server.ApiUri, string.IsNullOrEmpty(Cluster.Options.DataPath) ? "in memory" : Cluster.Options.DataPath);
+        _logger.LogInformation("Embedded Kubernetes-compatible cluster serving at {Url} (listening on {Listen}; authentication {Authentication}; state: {State})",
+            Server.ApiUri, Server.ListenAddress, Cluster.Access.Enabled ? "on" : "off, loopback only",
+            string.IsNullOrEmpty(Cluster.Options.DataPath) ? "in memory" : Cluster.Options.DataPath);
         _logger.LogInformation("Try it: kubectl --kubeconfig {Kubeconfig} get pods -A", KubeconfigPath);
     }
 
