@@ -285,12 +285,8 @@ public sealed partial class SecurityTests
         await using var factory = await StartAsync("Token");
         using var http = factory.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
 
-        using var crossSite = new HttpRequestMessage(HttpMethod.Post, "/hubs/pods/negotiate?negotiateVersion=1");
-        crossSite.Headers.Add("Origin", "https://evil.example");
-        Assert.Equal(HttpStatusCode.Forbidden, (await http.SendAsync(crossSite)).StatusCode);
-        using var blazor = new HttpRequestMessage(HttpMethod.Post, "/_blazor/negotiate?negotiateVersion=1");
-        blazor.Headers.Add("Origin", "https://evil.example");
-        Assert.Equal(HttpStatusCode.Forbidden, (await http.SendAsync(blazor)).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, await NegotiateAsync(http, HubNegotiate, "https://evil.example"));
+        Assert.Equal(HttpStatusCode.Forbidden, await NegotiateAsync(http, BlazorNegotiate, "https://evil.example"));
 
         var signin = await http.GetAsync("/signin");
         Assert.Contains("frame-ancestors 'none'", signin.Headers.GetValues("Content-Security-Policy").Single());
@@ -349,18 +345,23 @@ public sealed partial class SecurityTests
         using var rebound = new HttpRequestMessage(HttpMethod.Get, "/");
         rebound.Headers.Host = "evil.example:5080";
         Assert.Equal(HttpStatusCode.BadRequest, (await http.SendAsync(rebound)).StatusCode);
-        using var negotiate = new HttpRequestMessage(HttpMethod.Post, "/_blazor/negotiate?negotiateVersion=1");
-        negotiate.Headers.Host = "evil.example:5080";
-        negotiate.Headers.Add("Origin", "http://evil.example:5080");
-        Assert.Equal(HttpStatusCode.BadRequest, (await http.SendAsync(negotiate)).StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, await NegotiateAsync(http, BlazorNegotiate, "http://evil.example:5080", host: "evil.example:5080"));
 
         // A page elsewhere posting to the real loopback name.
-        using var crossSite = new HttpRequestMessage(HttpMethod.Post, "/hubs/pods/negotiate?negotiateVersion=1");
-        crossSite.Headers.Add("Origin", "http://evil.example");
-        Assert.Equal(HttpStatusCode.Forbidden, (await http.SendAsync(crossSite)).StatusCode);
-        using var same = new HttpRequestMessage(HttpMethod.Post, "/hubs/pods/negotiate?negotiateVersion=1");
-        same.Headers.Add("Origin", "http://localhost");
-        Assert.Equal(HttpStatusCode.OK, (await http.SendAsync(same)).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, await NegotiateAsync(http, HubNegotiate, "http://evil.example"));
+        Assert.Equal(HttpStatusCode.OK, await NegotiateAsync(http, HubNegotiate, "http://localhost"));
+    }
+
+    const string HubNegotiate = "/hubs/pods/negotiate?negotiateVersion=1";
+    const string BlazorNegotiate = "/_blazor/negotiate?negotiateVersion=1";
+
+    /// <summary>A connection handshake as a page at <paramref name="origin"/> would start it (with the Host the browser names, if given).</summary>
+    static async Task<HttpStatusCode> NegotiateAsync(HttpClient http, string path, string origin, string? host = null)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, path);
+        request.Headers.Add("Origin", origin);
+        if (host is not null) request.Headers.Host = host;
+        return (await http.SendAsync(request)).StatusCode;
     }
 
     [Fact]

@@ -11,17 +11,18 @@ namespace Dashboard.ClusterServices.Probing;
 public sealed class ProbeTargets
 {
     readonly Func<V1Service, string?> _urlOf;
+    readonly Func<string> _unreachable;
 
-    ProbeTargets(Func<V1Service, string?> urlOf, string unreachable)
+    ProbeTargets(Func<V1Service, string?> urlOf, Func<string> unreachable)
     {
         _urlOf = urlOf;
         _unreachable = unreachable;
     }
 
-    /// <summary>Why a Service has no address here, for a person.</summary>
-    public string Unreachable => _choose?.Invoke().Unreachable ?? _unreachable;
+    ProbeTargets(Func<V1Service, string?> urlOf, string unreachable) : this(urlOf, () => unreachable) { }
 
-    readonly string _unreachable;
+    /// <summary>Why a Service has no address here, for a person.</summary>
+    public string Unreachable => _unreachable();
 
     public string? UrlOf(V1Service service) => _urlOf(service);
 
@@ -37,9 +38,7 @@ public sealed class ProbeTargets
     }, "the Service has no port to probe");
 
     /// <summary>Targets chosen at each probe's start: the cluster connection is known only once it has started.</summary>
-    public static ProbeTargets Deferred(Func<ProbeTargets> choose) => new(service => choose().UrlOf(service), "") { _choose = choose };
-
-    Func<ProbeTargets>? _choose;
+    public static ProbeTargets Deferred(Func<ProbeTargets> choose) => new(service => choose().UrlOf(service), () => choose().Unreachable);
 
     /// <summary>The embedded cluster's own data plane, by "namespace/name", as the process running it knows it.</summary>
     public static ProbeTargets LocalDataPlane(Func<string, string?> urlOf) =>

@@ -41,9 +41,8 @@ public sealed class Access(ObjectStore store, string? tokenAuthFile, string admi
 
     static Dictionary<string, UserInfo> Load(string? path, string adminToken)
     {
-        var tokens = new Dictionary<string, UserInfo>(StringComparer.Ordinal) { [adminToken] = UserInfo.Admin };
-        if (path is null) return tokens;
-        foreach (var raw in File.ReadAllLines(path))
+        var tokens = new Dictionary<string, UserInfo>(StringComparer.Ordinal);
+        foreach (var raw in path is null ? [] : File.ReadAllLines(path))
         {
             var line = raw.Trim();
             if (line.Length == 0 || line.StartsWith('#')) continue;

@@ -126,17 +126,13 @@ public sealed class ApiRequestHandler(EmbeddedCluster cluster, ApiMetrics metric
     /// </summary>
     static string? ForeignBrowserRequest(HttpRequest request)
     {
-        if (!IsLoopbackHost(request.Host.Host))
+        if (!Hosting.Loopback.IsHost(request.Host.Host))
             return $"the embedded cluster without a token file answers only to loopback names, not to host \"{request.Host.Host}\" (set EmbeddedCluster__TokenAuthFile to serve others)";
         var origin = request.Headers.Origin.ToString();
-        if (origin.Length > 0 && !(Uri.TryCreate(origin, UriKind.Absolute, out var uri) && IsLoopbackHost(uri.Host)))
+        if (origin.Length > 0 && !Hosting.Loopback.IsUrl(origin))
             return $"the embedded cluster refuses requests from web pages (Origin {origin})";
         return null;
     }
-
-    public static bool IsLoopbackHost(string host) =>
-        host.Equals("localhost", StringComparison.OrdinalIgnoreCase)
-        || System.Net.IPAddress.TryParse(host.Trim('[', ']'), out var ip) && System.Net.IPAddress.IsLoopback(ip);
 
     static Target Resolve(string groupVersion, string[] parts, string method, out bool watchPath)
     {

@@ -77,7 +77,7 @@ public sealed class EmbeddedApiServer : IAsyncDisposable
                 url = url.Replace("http://", "https://", StringComparison.OrdinalIgnoreCase);
             }
             // Without a token file every request is the cluster admin: such a server listens on loopback only.
-            if (!_cluster.Access.Enabled && !ListensOnLoopbackOnly(url))
+            if (!_cluster.Access.Enabled && !Loopback.IsUrl(url))
                 throw new InvalidOperationException(
                     $"Refusing to serve the embedded cluster at {url} without authentication: anyone who reaches it would be its admin. " +
                     "Use a loopback address (EmbeddedCluster__ApiUrl=http://127.0.0.1:6443) or set EmbeddedCluster__TokenAuthFile.");
@@ -104,10 +104,6 @@ public sealed class EmbeddedApiServer : IAsyncDisposable
             _gate.Release();
         }
     }
-
-    static bool ListensOnLoopbackOnly(string url) =>
-        Uri.TryCreate(url.Replace("*", "0.0.0.0", StringComparison.Ordinal).Replace("+", "0.0.0.0", StringComparison.Ordinal), UriKind.Absolute, out var uri)
-        && Api.ApiRequestHandler.IsLoopbackHost(uri.Host);
 
     public async Task StopAsync()
     {

@@ -61,11 +61,7 @@ public static class SecurityRegistration
         return urls.Count == 0 ? ["http://localhost:5000"] : urls;
     }
 
-    public static bool IsLoopback(string url)
-    {
-        if (!Uri.TryCreate(url.Replace("*", "0.0.0.0", StringComparison.Ordinal).Replace("+", "0.0.0.0", StringComparison.Ordinal), UriKind.Absolute, out var uri)) return false;
-        return uri.Host == "localhost" || IPAddress.TryParse(uri.Host.Trim('[', ']'), out var ip) && IPAddress.IsLoopback(ip);
-    }
+    static bool IsLoopback(string url) => Dashboard.EmbeddedCluster.Hosting.Loopback.IsUrl(url);
 
     public static WebApplicationBuilder AddDashboardSecurity(this WebApplicationBuilder builder, ClusterMode resolvedCluster)
     {
