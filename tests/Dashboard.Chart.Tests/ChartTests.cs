@@ -1,6 +1,7 @@
 using Dashboard.EmbeddedCluster.Tests;
 using k8s;
 using k8s.Models;
+using Dashboard.Kubernetes;
 
 namespace Dashboard.Chart.Tests;
 

@@ -5,6 +5,7 @@ using Dashboard.EmbeddedCluster;
 using Dashboard.EmbeddedCluster.Controllers;
 using k8s;
 using k8s.Models;
+using Dashboard.Kubernetes;
 
 namespace Dashboard.ClusterServices.Tests;
 
@@ -26,7 +27,7 @@ public class RolloutOperationsTests
         Assert.Equal(OperationOutcome.Succeeded, result.Outcome);
         var d = await Read(h);
         Assert.Equal("docker.io/library/flask-app:2.0", d.Spec.Template.Spec.Containers[0].Image);
-        Assert.Equal("ship 2.0", d.Metadata.Annotations[DeploymentMath.ChangeCauseAnnotation]);
+        Assert.Equal("ship 2.0", d.Metadata.Annotations[WellKnown.ChangeCauseAnnotation]);
         var history = await h.Cluster.KubectlAsync("rollout", "history", "deployment/flask-app");
         Assert.Contains("2         ship 2.0", history.Stdout);
         var events = await h.Cluster.Client.CoreV1.ListNamespacedEventAsync(Ns);

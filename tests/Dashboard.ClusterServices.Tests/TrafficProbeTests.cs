@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Http;
 using Dashboard.ClusterServices.Operations;
 using Dashboard.ClusterServices.Probing;
 using Dashboard.ClusterServices.Resilience;
+using Dashboard.Kubernetes;
 
 namespace Dashboard.ClusterServices.Tests;
 
@@ -17,7 +18,7 @@ public class TrafficProbeTests
         await using var harness = await ServiceHarness.StartAsync(endpointsDelaySeconds: 1);
         await using var probes = new TrafficProbes(harness.Clients, new KubernetesResilience(), harness.Cache, TimeProvider.System, DataPlaneOf(harness));
         Assert.Equal(0, (await harness.Cluster.KubectlAsync("rollout", "status", "deployment/cloud-communal-service", "-n", "cloud", "--timeout=60s")).ExitCode);
-        await harness.Cluster.WaitUntilAsync(async () => (await harness.Cluster.Client.CoreV1.ReadNamespacedServiceAsync("cloud-communal-service", "cloud")).Metadata.Annotations?.ContainsKey(TrafficProbes.DataPlaneAnnotation) == true);
+        await harness.Cluster.WaitUntilAsync(async () => (await harness.Cluster.Client.CoreV1.ReadNamespacedServiceAsync("cloud-communal-service", "cloud")).Metadata.Annotations?.ContainsKey(WellKnown.DataPlaneUrlAnnotation) == true);
         await Task.Delay(TimeSpan.FromSeconds(1.5)); // the only pod's app warms up and the load balancer sees it
 
         var start = await probes.StartAsync("cloud", "cloud-communal-service", ratePerSecond: 20);

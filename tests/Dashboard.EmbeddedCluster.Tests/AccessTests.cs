@@ -94,12 +94,12 @@ public class AccessTests
         }
     }
 
-    static Kubernetes ClientAs(TestCluster cluster, string? token, string? impersonate = null, params string[] groups)
+    static k8s.Kubernetes ClientAs(TestCluster cluster, string? token, string? impersonate = null, params string[] groups)
     {
         // The kubeconfig's server and certificate authority, with the given person's token instead of the admin's.
         var config = KubernetesClientConfiguration.BuildConfigFromConfigFile(cluster.Kubeconfig);
         config.AccessToken = token;
-        return impersonate is null ? new Kubernetes(config) : new Kubernetes(config, new Impersonating(impersonate, groups));
+        return impersonate is null ? new k8s.Kubernetes(config) : new k8s.Kubernetes(config, new Impersonating(impersonate, groups));
     }
 
     [Fact]
@@ -162,9 +162,9 @@ public class AccessTests
     {
         await using var cluster = await StartAsync();
         using var viewer = ClientAs(cluster, "viewer-token");
-        using var admin = new Kubernetes(KubernetesClientConfiguration.BuildConfigFromConfigFile(cluster.Kubeconfig));
+        using var admin = new k8s.Kubernetes(KubernetesClientConfiguration.BuildConfigFromConfigFile(cluster.Kubeconfig));
 
-        async Task<bool> CanAsync(Kubernetes client, string verb, string resource, string? subresource = null) =>
+        async Task<bool> CanAsync(k8s.Kubernetes client, string verb, string resource, string? subresource = null) =>
             (await client.AuthorizationV1.CreateSelfSubjectAccessReviewAsync(new V1SelfSubjectAccessReview
             {
                 Spec = new V1SelfSubjectAccessReviewSpec { ResourceAttributes = new V1ResourceAttributes { Verb = verb, Group = "apps", Resource = resource, Subresource = subresource, NamespaceProperty = "default" } },

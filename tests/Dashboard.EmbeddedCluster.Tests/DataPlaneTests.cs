@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Dashboard.EmbeddedCluster.Hosting;
 using k8s;
 using k8s.Models;
+using Dashboard.Kubernetes;
 
 namespace Dashboard.EmbeddedCluster.Tests;
 
@@ -16,7 +17,7 @@ public class DataPlaneTests
         await cluster.WaitUntilAsync(async () =>
         {
             var svc = await cluster.Client.CoreV1.ReadNamespacedServiceAsync(service, ns);
-            url = svc.Metadata.Annotations is { } a && a.TryGetValue(DataPlane.UrlAnnotation, out var u) ? u : null;
+            url = svc.Metadata.Annotations is { } a && a.TryGetValue(WellKnown.DataPlaneUrlAnnotation, out var u) ? u : null;
             return url is not null;
         }, because: "the data plane publishes its address on the Service");
         return url!;

@@ -2,6 +2,7 @@ using Dashboard.EmbeddedCluster.Controllers;
 using Dashboard.EmbeddedCluster.Storage;
 using k8s;
 using k8s.Models;
+using Dashboard.Kubernetes;
 
 namespace Dashboard.EmbeddedCluster.Tests;
 
@@ -88,10 +89,10 @@ public class KubectlWorkflowTests
         Assert.Contains("error: unable to find specified revision 9 in history", missing.Stderr);
         var d = await cluster.Client.AppsV1.ReadNamespacedDeploymentAsync("flask-app", "default");
         Assert.Equal("docker.io/library/flask-app:1.0", d.Spec.Template.Spec.Containers[0].Image);
-        Assert.Equal("3", d.Metadata.Annotations[DeploymentMath.RevisionAnnotation]);
+        Assert.Equal("3", d.Metadata.Annotations[WellKnown.RevisionAnnotation]);
         var rs = (await cluster.Client.AppsV1.ListNamespacedReplicaSetAsync("default", labelSelector: "app=flask-app")).Items
-            .Single(r => r.Metadata.Annotations[DeploymentMath.RevisionAnnotation] == "3");
-        Assert.Equal("1", rs.Metadata.Annotations[DeploymentMath.RevisionHistoryAnnotation]);
+            .Single(r => r.Metadata.Annotations[WellKnown.RevisionAnnotation] == "3");
+        Assert.Equal("1", rs.Metadata.Annotations[WellKnown.RevisionHistoryAnnotation]);
     }
 
     [Fact]

@@ -13,11 +13,11 @@ public sealed class TestCluster : IAsyncDisposable
     {
         Host = host;
         _dir = dir;
-        Client = new Kubernetes(KubernetesClientConfiguration.BuildConfigFromConfigFile(host.KubeconfigPath!));
+        Client = new k8s.Kubernetes(KubernetesClientConfiguration.BuildConfigFromConfigFile(host.KubeconfigPath!));
     }
 
     public EmbeddedClusterHost Host { get; }
-    public Kubernetes Client { get; }
+    public k8s.Kubernetes Client { get; }
     public string Kubeconfig => Host.KubeconfigPath!;
     public Uri ApiUri => Host.Server.ApiUri;
 

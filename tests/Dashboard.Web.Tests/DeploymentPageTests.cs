@@ -31,7 +31,7 @@ public sealed class DeploymentPageTests : MudTestContext
         EventView[] events =
         [
             Event("shop", "Deployment", "web", "ScalingReplicaSet", "Scaled up replica set web-new from 1 to 2", 5),
-            Event("shop", "Pod", "web-new-abcde", "BackOff", "Back-off pulling image", 2, "Warning"),
+            Event("shop", "Pod", "web-new-bcdfg", "BackOff", "Back-off pulling image", 2, "Warning"),
             Event("shop", "Pod", "other-x-zzzzz", "Pulled", "not ours", 1),
         ];
         return Use(new FakeDashboardClient([d, Deployment("shop", "other", uid: "other-uid")], pods, sets, events));
@@ -92,6 +92,22 @@ public sealed class DeploymentPageTests : MudTestContext
         Assert.Contains("3", page.Find("[data-pod='web-new-a'] .revision-tag").TextContent);
         Assert.Contains("2", page.Find("[data-pod='web-old-f'] .revision-tag").TextContent);
         Assert.Equal("Stuck", page.Find(".deployment-header").GetAttribute("data-state"));
+    }
+
+    [Fact]
+    public void A_pod_is_the_Deployments_when_its_ReplicaSet_owns_it_never_by_its_name()
+    {
+        Arrange(null,
+            Pod("shop", "web-new-a", "web", "app:3", "Running", ready: true, replicaSet: "web-new"),
+            // Named after web's ReplicaSet and labelled app=web, but other's ReplicaSet made it.
+            Pod("shop", "web-new-zzzzz", "web", "app:3", "CrashLoopBackOff", replicaSet: "other-x"),
+            // Adopted by web's ReplicaSet under a name of its own.
+            Pod("shop", "hand-made", "web", "app:3", "Running", ready: true, replicaSet: "web-new"));
+        var page = Open();
+
+        Assert.Empty(page.FindAll("[data-pod='web-new-zzzzz']"));
+        Assert.NotNull(page.Find("[data-pod='hand-made']"));
+        Assert.Equal("Progressing", page.Find(".deployment-header").GetAttribute("data-state"));
     }
 
     [Fact]

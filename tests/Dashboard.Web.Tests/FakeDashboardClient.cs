@@ -167,17 +167,21 @@ public sealed class FakeDashboardClient(IReadOnlyList<DeploymentView> deployment
         CreatedAt = DateTimeOffset.UtcNow.AddMinutes(-5),
     };
 
+    /// <summary>The UID <see cref="ReplicaSet"/> gives the ReplicaSet of that name: a pod made with <c>replicaSet:</c> is owned by it.</summary>
+    public static string ReplicaSetUid(string ns, string name) => $"uid-of-replicaset-{ns}-{name}";
+
     public static PodView Pod(string ns, string name, string app, string image, string status, bool ready = false, string? replicaSet = null, bool terminating = false) => new()
     {
         Namespace = ns, Name = name, Uid = Guid.NewGuid().ToString(), ResourceVersion = "1", Status = status, Ready = ready,
         ReadyText = ready ? "1/1" : "0/1", Restarts = 0, Images = [image], ReplicaSet = replicaSet,
+        OwnerUid = replicaSet is null ? null : ReplicaSetUid(ns, replicaSet),
         Labels = ImmutableDictionary<string, string>.Empty.Add("app", app), CreatedAt = DateTimeOffset.UtcNow,
         DeletionTimestamp = terminating ? DateTimeOffset.UtcNow : null,
     };
 
     public static ReplicaSetView ReplicaSet(DeploymentView owner, string name, long revision, string image, int replicas, int ready = -1, string? changeCause = null) => new()
     {
-        Namespace = owner.Namespace, Name = name, Uid = Guid.NewGuid().ToString(), ResourceVersion = "1", OwnerUid = owner.Uid, OwnerName = owner.Name,
+        Namespace = owner.Namespace, Name = name, Uid = ReplicaSetUid(owner.Namespace, name), ResourceVersion = "1", OwnerUid = owner.Uid, OwnerName = owner.Name,
         Revision = revision, Replicas = replicas, StatusReplicas = replicas, ReadyReplicas = ready < 0 ? replicas : ready, AvailableReplicas = ready < 0 ? replicas : ready,
         Containers = [new ContainerImage(owner.Containers[0].Name, image)], ChangeCause = changeCause, CreatedAt = DateTimeOffset.UtcNow.AddMinutes(-revision),
     };

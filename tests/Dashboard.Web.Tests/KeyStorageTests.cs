@@ -27,7 +27,7 @@ public sealed class KeyStorageTests
         var dir = Path.Combine(Path.GetTempPath(), "web-tests", Guid.NewGuid().ToString("N"));
         await using var cluster = new EmbeddedClusterHost(new EmbeddedClusterOptions { ApiUrl = "http://127.0.0.1:0", KubeconfigPath = Path.Combine(dir, "kubeconfig"), Seed = false, DataPlane = false });
         await cluster.StartAsync();
-        using var client = new Kubernetes(KubernetesClientConfiguration.BuildConfigFromConfigFile(cluster.KubeconfigPath));
+        using var client = new k8s.Kubernetes(KubernetesClientConfiguration.BuildConfigFromConfigFile(cluster.KubeconfigPath));
 
         var first = Replica(client);
         var cookie = first.Protect("alice's session");

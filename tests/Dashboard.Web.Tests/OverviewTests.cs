@@ -14,9 +14,10 @@ public sealed class OverviewTests : MudTestContext
 
     FakeDashboardClient Arrange(params Dashboard.ClusterServices.Model.DeploymentView[] deployments) => Arrange(deployments, []);
 
-    FakeDashboardClient Arrange(Dashboard.ClusterServices.Model.DeploymentView[] deployments, Dashboard.ClusterServices.Model.PodView[] pods)
+    FakeDashboardClient Arrange(Dashboard.ClusterServices.Model.DeploymentView[] deployments, Dashboard.ClusterServices.Model.PodView[] pods,
+        Dashboard.ClusterServices.Model.ReplicaSetView[]? replicaSets = null)
     {
-        return Use(new FakeDashboardClient(deployments, pods));
+        return Use(new FakeDashboardClient(deployments, pods, replicaSets));
     }
 
     [Fact]
@@ -39,7 +40,8 @@ public sealed class OverviewTests : MudTestContext
     public void New_pods_that_cannot_pull_make_a_rollout_stuck()
     {
         var d = FakeDashboardClient.Deployment("default", "web", replicas: 2, updated: 1, available: 2, image: "web:2", progressReason: "ReplicaSetUpdated");
-        Arrange([d], [FakeDashboardClient.Pod("default", "web-x", "web", "web:2", "ImagePullBackOff")]);
+        Arrange([d], [FakeDashboardClient.Pod("default", "web-2-x", "web", "web:2", "ImagePullBackOff", replicaSet: "web-2")],
+            [FakeDashboardClient.ReplicaSet(d, "web-1", 1, "web:1", 1), FakeDashboardClient.ReplicaSet(d, "web-2", 2, "web:2", 1)]);
 
         var cut = Ctx.Render<Overview>();
 
@@ -47,11 +49,26 @@ public sealed class OverviewTests : MudTestContext
     }
 
     [Fact]
+    public void A_pod_is_a_rollouts_only_when_its_ReplicaSet_owns_it_whatever_its_name_and_labels()
+    {
+        var web = FakeDashboardClient.Deployment("default", "web", replicas: 2, updated: 1, available: 2, image: "web:2", progressReason: "ReplicaSetUpdated");
+        var webX = FakeDashboardClient.Deployment("default", "web-x", image: "web:2", revision: "1");
+        // Named like web's, labelled app=web, running web's new image: but web-x's ReplicaSet made it.
+        Arrange([web, webX], [FakeDashboardClient.Pod("default", "web-x-1-abcde", "web", "web:2", "CrashLoopBackOff", replicaSet: "web-x-1")],
+            [FakeDashboardClient.ReplicaSet(web, "web-2", 2, "web:2", 1), FakeDashboardClient.ReplicaSet(webX, "web-x-1", 1, "web:2", 1)]);
+
+        var cut = Ctx.Render<Overview>();
+
+        Assert.Equal("Progressing", cut.Find("tr[data-deployment='default/web']").GetAttribute("data-state"));
+        Assert.Equal("Stuck", cut.Find("tr[data-deployment='default/web-x']").GetAttribute("data-state"));
+    }
+
+    [Fact]
     public async Task Healthy_pod_changes_cost_the_overview_no_render_and_a_pod_that_cannot_pull_shows_at_once()
     {
         var d = FakeDashboardClient.Deployment("default", "web", replicas: 200, updated: 100, available: 200, image: "web:2", progressReason: "ReplicaSetUpdated");
-        var pods = Enumerable.Range(0, 200).Select(i => FakeDashboardClient.Pod("default", $"web-{i}", "web", "web:2", "Running")).ToArray();
-        var client = Arrange([d], pods);
+        var pods = Enumerable.Range(0, 200).Select(i => FakeDashboardClient.Pod("default", $"web-{i}", "web", "web:2", "Running", replicaSet: "web-2")).ToArray();
+        var client = Arrange([d], pods, [FakeDashboardClient.ReplicaSet(d, "web-2", 2, "web:2", 200)]);
         var cut = Ctx.Render<Overview>();
         await Task.Delay(400);
         var renders = cut.Instance.Renders;

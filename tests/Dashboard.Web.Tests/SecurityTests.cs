@@ -208,7 +208,7 @@ public sealed partial class SecurityTests
             Assert.NotNull(await otto.WhyNotAsync("patch", "cloud"));
         }
 
-        var admin = new Kubernetes(KubernetesClientConfiguration.BuildConfigFromConfigFile(factory.Services.GetRequiredService<ClusterConnection>().Kubeconfig!));
+        var admin = new k8s.Kubernetes(KubernetesClientConfiguration.BuildConfigFromConfigFile(factory.Services.GetRequiredService<ClusterConnection>().Kubeconfig!));
         Assert.True((await admin.AppsV1.ReadNamespacedDeploymentAsync("flask-app", "default")).Spec.Paused);
         var events = await admin.CoreV1.ListNamespacedEventAsync("default");
         Assert.Contains(events.Items, e => e.Reason == "Paused" && e.Message.StartsWith("otto paused", StringComparison.Ordinal));
@@ -219,7 +219,7 @@ public sealed partial class SecurityTests
     {
         await using var factory = await StartAsync("Token");
         // Vera may read "default" only: the cluster-wide viewing binding goes, a namespace one takes its place.
-        var admin = new Kubernetes(KubernetesClientConfiguration.BuildConfigFromConfigFile(factory.Services.GetRequiredService<ClusterConnection>().Kubeconfig!));
+        var admin = new k8s.Kubernetes(KubernetesClientConfiguration.BuildConfigFromConfigFile(factory.Services.GetRequiredService<ClusterConnection>().Kubeconfig!));
         await admin.RbacAuthorizationV1.DeleteClusterRoleBindingAsync("everyone-views");
         await admin.RbacAuthorizationV1.CreateNamespacedRoleBindingAsync(new k8s.Models.V1RoleBinding
         {

@@ -18,17 +18,17 @@ public interface IKubernetesClientProvider
 
 public sealed class KubernetesClientProvider : IKubernetesClientProvider, IDisposable
 {
-    readonly Kubernetes _read;
-    readonly Kubernetes _watch;
+    readonly k8s.Kubernetes _read;
+    readonly k8s.Kubernetes _watch;
 
     public KubernetesClientProvider(KubernetesClientConfiguration configuration, TimeSpan? requestTimeout = null, int watchTimeoutSeconds = 300, params DelegatingHandler[] requestHandlers)
     {
         var read = Clone(configuration);
         read.HttpClientTimeout = requestTimeout ?? TimeSpan.FromSeconds(15);
-        _read = new Kubernetes(read, requestHandlers);
+        _read = new k8s.Kubernetes(read, requestHandlers);
         var watch = Clone(configuration);
         watch.HttpClientTimeout = Timeout.InfiniteTimeSpan;
-        _watch = new Kubernetes(watch);
+        _watch = new k8s.Kubernetes(watch);
         WatchTimeoutSeconds = watchTimeoutSeconds;
     }
 

@@ -1,3 +1,4 @@
+using Dashboard.Kubernetes;
 namespace Dashboard.ClusterServices.Model;
 
 public enum RolloutPhase { Complete, Progressing, Paused, Failed, Stuck }
@@ -11,8 +12,6 @@ public sealed record RolloutState(RolloutPhase Phase, string Message, string? De
 /// </summary>
 public static class RolloutStatus
 {
-    static readonly HashSet<string> StuckReasons = ["ImagePullBackOff", "ErrImagePull", "CrashLoopBackOff", "InvalidImageName", "CreateContainerConfigError"];
-
     public static string KubectlMessage(DeploymentView d)
     {
         if (d.Generation > d.ObservedGeneration) return "Waiting for deployment spec update to be observed...";
@@ -24,9 +23,9 @@ public static class RolloutStatus
     }
 
     /// <summary>A pod that will not become ready by waiting: what makes a rollout stuck. The overview keeps only these.</summary>
-    public static bool IsStuck(PodView p) => !p.IsTerminating && StuckReasons.Contains(p.Status);
+    public static bool IsStuck(PodView p) => !p.IsTerminating && PodProblems.IsStuck(p.Status);
 
-    /// <param name="newPods">Pods of the Deployment's newest ReplicaSet (those carrying its template hash).</param>
+    /// <param name="newPods">Pods of the Deployment's current ReplicaSet (<see cref="Membership.NewPodsOf"/>).</param>
     public static RolloutState Evaluate(DeploymentView d, IEnumerable<PodView> newPods)
     {
         var message = KubectlMessage(d);

@@ -1,3 +1,4 @@
+using Dashboard.Kubernetes;
 using k8s.Models;
 
 namespace Dashboard.ClusterServices.Model;
@@ -8,6 +9,6 @@ public static class Selection
     public static IEnumerable<V1Service> ServicesSelecting(V1Deployment deployment, IEnumerable<V1Service> services)
     {
         var labels = deployment.Spec.Template.Metadata?.Labels ?? new Dictionary<string, string>();
-        return services.Where(s => s.Spec?.Selector is { Count: > 0 } selector && selector.All(kv => labels.TryGetValue(kv.Key, out var v) && v == kv.Value));
+        return services.Where(s => s.Spec?.Selector is { Count: > 0 } selector && Labels.Match(selector, labels));
     }
 }

@@ -1,7 +1,6 @@
 using System.Collections.Immutable;
-using Dashboard.EmbeddedCluster.Controllers;
-using Dashboard.EmbeddedCluster.Printing;
 using k8s.Models;
+using Dashboard.Kubernetes;
 
 namespace Dashboard.ClusterServices.Model;
 
@@ -13,7 +12,7 @@ public static class ViewMapper
     public static PodView Pod(V1Pod pod, DateTime now)
     {
         var (readyText, status, _, restarts, ready) = KubectlFormat.PodColumns(pod, now);
-        var owner = pod.Metadata.OwnerReferences?.FirstOrDefault(o => o.Controller == true && o.Kind == "ReplicaSet");
+        var owner = Ownership.ControllerOf(pod.Metadata);
         var labels = pod.Metadata.Labels is { Count: > 0 } l
             ? l.ToImmutableSortedDictionary(kv => StringPool.Intern(kv.Key), kv => StringPool.Intern(kv.Value), StringComparer.Ordinal)
             : ImmutableSortedDictionary<string, string>.Empty;
@@ -29,8 +28,10 @@ public static class ViewMapper
             Restarts = restarts,
             Node = StringPool.InternOrNull(pod.Spec?.NodeName),
             PodIp = pod.Status?.PodIP,
-            ReplicaSet = StringPool.InternOrNull(owner?.Name),
-            TemplateHash = StringPool.InternOrNull(Keys.Annotation(pod.Metadata.Labels, DeploymentMath.PodTemplateHashLabel)),
+            ReplicaSet = owner?.Kind == "ReplicaSet" ? StringPool.InternOrNull(owner.Name) : null,
+            // Interned: every pod of a ReplicaSet names the same owner.
+            OwnerUid = StringPool.InternOrNull(owner?.Uid),
+            TemplateHash = StringPool.InternOrNull(Metadata.Label(pod.Metadata, WellKnown.PodTemplateHashLabel)),
             Images = [.. pod.Spec?.Containers?.Select(c => StringPool.Intern(c.Image ?? "")) ?? []],
             Labels = labels,
             CreatedAt = Time(pod.Metadata.CreationTimestamp),
@@ -64,8 +65,8 @@ public static class ViewMapper
             MinReadySeconds = d.Spec?.MinReadySeconds ?? 0,
             ProgressDeadlineSeconds = d.Spec?.ProgressDeadlineSeconds,
             RevisionHistoryLimit = d.Spec?.RevisionHistoryLimit,
-            Revision = Keys.Annotation(d.Metadata.Annotations, DeploymentMath.RevisionAnnotation),
-            ChangeCause = Keys.Annotation(d.Metadata.Annotations, DeploymentMath.ChangeCauseAnnotation),
+            Revision = Metadata.Annotation(d.Metadata, WellKnown.RevisionAnnotation),
+            ChangeCause = Metadata.Annotation(d.Metadata, WellKnown.ChangeCauseAnnotation),
             Containers = [.. d.Spec?.Template?.Spec?.Containers?.Select(c => new ContainerImage(c.Name, c.Image ?? "")) ?? []],
             Selector = (d.Spec?.Selector?.MatchLabels ?? new Dictionary<string, string>()).ToImmutableDictionary(),
             Conditions = [.. status.Conditions?.Select(c => new ConditionView(c.Type, c.Status, c.Reason, c.Message, Time(c.LastUpdateTime), Time(c.LastTransitionTime))) ?? []],
@@ -75,7 +76,7 @@ public static class ViewMapper
 
     public static ReplicaSetView ReplicaSet(V1ReplicaSet rs)
     {
-        var owner = rs.Metadata.OwnerReferences?.FirstOrDefault(o => o.Controller == true);
+        var owner = Ownership.ControllerOf(rs.Metadata);
         return new ReplicaSetView
         {
             Namespace = rs.Metadata.NamespaceProperty ?? "",
@@ -85,13 +86,13 @@ public static class ViewMapper
             OwnerUid = owner?.Uid,
             OwnerName = owner?.Name,
             Revision = DeploymentMath.Revision(rs),
-            TemplateHash = Keys.Annotation(rs.Metadata.Labels, DeploymentMath.PodTemplateHashLabel),
+            TemplateHash = Metadata.Label(rs.Metadata, WellKnown.PodTemplateHashLabel),
             Replicas = rs.Spec?.Replicas ?? 0,
             StatusReplicas = rs.Status?.Replicas ?? 0,
             ReadyReplicas = rs.Status?.ReadyReplicas ?? 0,
             AvailableReplicas = rs.Status?.AvailableReplicas ?? 0,
             Containers = [.. rs.Spec?.Template?.Spec?.Containers?.Select(c => new ContainerImage(c.Name, c.Image ?? "")) ?? []],
-            ChangeCause = Keys.Annotation(rs.Metadata.Annotations, DeploymentMath.ChangeCauseAnnotation),
+            ChangeCause = Metadata.Annotation(rs.Metadata, WellKnown.ChangeCauseAnnotation),
             CreatedAt = Time(rs.Metadata.CreationTimestamp),
         };
     }
@@ -106,6 +107,7 @@ public static class ViewMapper
         Message = e.Message ?? "",
         InvolvedKind = e.InvolvedObject?.Kind ?? "",
         InvolvedName = e.InvolvedObject?.Name ?? "",
+        InvolvedUid = e.InvolvedObject?.Uid,
         Source = e.Source?.Component ?? e.ReportingComponent,
         Count = e.Count ?? 1,
         LastSeen = Time(e.LastTimestamp ?? e.EventTime ?? e.Metadata.CreationTimestamp),

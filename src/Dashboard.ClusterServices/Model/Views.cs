@@ -1,3 +1,4 @@
+using Dashboard.Kubernetes;
 using System.Collections.Immutable;
 
 namespace Dashboard.ClusterServices.Model;
@@ -18,7 +19,9 @@ public sealed record PodView
     public string? Node { get; init; }
     public string? PodIp { get; init; }
     public string? ReplicaSet { get; init; }
-    /// <summary>The Deployment revision of the pod's ReplicaSet, when known.</summary>
+    /// <summary>The UID of the pod's controller (its ReplicaSet): what decides which Deployment it belongs to.</summary>
+    public string? OwnerUid { get; init; }
+    /// <summary>The pod-template-hash label: the template (revision) of its ReplicaSet it was made from.</summary>
     public string? TemplateHash { get; init; }
     public required ImmutableArray<string> Images { get; init; }
     public required IImmutableDictionary<string, string> Labels { get; init; }
@@ -99,6 +102,7 @@ public sealed record EventView
     public required string Message { get; init; }
     public required string InvolvedKind { get; init; }
     public required string InvolvedName { get; init; }
+    public string? InvolvedUid { get; init; }
     public string? Source { get; init; }
     public int Count { get; init; }
     public DateTimeOffset? LastSeen { get; init; }

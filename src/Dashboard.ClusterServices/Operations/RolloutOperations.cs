@@ -5,13 +5,13 @@ using Dashboard.ClusterServices.Caching;
 using Dashboard.ClusterServices.Model;
 using Dashboard.ClusterServices.Resilience;
 using Dashboard.ClusterServices.Validation;
-using Dashboard.EmbeddedCluster.Controllers;
 using k8s;
 using k8s.Autorest;
 using k8s.Models;
 using Microsoft.Extensions.Logging;
 using Polly.CircuitBreaker;
 using Polly.Timeout;
+using Dashboard.Kubernetes;
 
 namespace Dashboard.ClusterServices.Operations;
 
@@ -59,7 +59,7 @@ public sealed class RolloutOperations(IKubernetesClientProvider clients, Kuberne
                 Test($"/spec/template/spec/containers/{index}/image", target.Image),
                 Op("replace", $"/spec/template/spec/containers/{index}/image", image),
             };
-            if (!string.IsNullOrWhiteSpace(changeCause)) ops.Add(SetAnnotation(d.Metadata.Annotations, "/metadata/annotations", DeploymentMath.ChangeCauseAnnotation, changeCause));
+            if (!string.IsNullOrWhiteSpace(changeCause)) ops.Add(SetAnnotation(d.Metadata.Annotations, "/metadata/annotations", WellKnown.ChangeCauseAnnotation, changeCause));
             return new Plan(Guarded(d, ops), null, "ImageChanged",
                 $"{actor} set image {target.Name}={image} (was {target.Image}){(string.IsNullOrWhiteSpace(changeCause) ? "" : $": {changeCause}")}");
         }
@@ -122,7 +122,7 @@ public sealed class RolloutOperations(IKubernetesClientProvider clients, Kuberne
             if (DeploymentMath.EqualIgnoreHash(d.Spec.Template, target.Spec.Template))
                 return Answer(OperationOutcome.Skipped, $"Skipped rollback: the current template already matches revision {revision}.");
             var template = ModelJsonNode(target.Spec.Template);
-            (template["metadata"]?["labels"] as JsonObject)?.Remove(DeploymentMath.PodTemplateHashLabel);
+            (template["metadata"]?["labels"] as JsonObject)?.Remove(WellKnown.PodTemplateHashLabel);
             var annotations = new JsonObject();
             foreach (var (k, v) in d.Metadata.Annotations ?? new Dictionary<string, string>())
                 if (DeploymentMath.AnnotationsToSkip.Contains(k)) annotations[k] = v;
@@ -147,7 +147,7 @@ public sealed class RolloutOperations(IKubernetesClientProvider clients, Kuberne
                 .Select(rs => new RevisionView(
                     DeploymentMath.Revision(rs), rs.Metadata.Name,
                     rs.Spec.Template.Spec.Containers.Select(c => new ContainerImage(c.Name, c.Image ?? "")).ToList(),
-                    rs.Metadata.Annotations?.TryGetValue(DeploymentMath.ChangeCauseAnnotation, out var cause) == true ? cause : null,
+                    rs.Metadata.Annotations?.TryGetValue(WellKnown.ChangeCauseAnnotation, out var cause) == true ? cause : null,
                     rs.Metadata.CreationTimestamp is { } t ? new DateTimeOffset(DateTime.SpecifyKind(t, DateTimeKind.Utc)) : null,
                     DeploymentMath.Revision(rs) == current,
                     TemplateDiff.Render(rs.Spec.Template)))

@@ -19,8 +19,6 @@ public sealed record ProbeStart(OperationOutcome Outcome, string Message, ProbeS
 /// </summary>
 public sealed class TrafficProbes(IKubernetesClientProvider clients, KubernetesResilience resilience, ClusterCache cache, TimeProvider clock, ProbeTargets targets) : IAsyncDisposable
 {
-    /// <summary>The annotation the embedded cluster's data plane publishes on each Service (for people and kubectl; the probe never reads it).</summary>
-    public const string DataPlaneAnnotation = "rollout-dashboard.io/data-plane-url";
     public const int DefaultRate = 10;
 
     readonly Lock _gate = new();

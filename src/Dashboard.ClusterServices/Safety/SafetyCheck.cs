@@ -1,5 +1,5 @@
-using Dashboard.EmbeddedCluster.Controllers;
 using k8s.Models;
+using Dashboard.Kubernetes;
 
 namespace Dashboard.ClusterServices.Safety;
 
@@ -65,12 +65,12 @@ public static class SafetyCheck
                           failureThreshold: 2
                 """));
 
-        var preStop = containers.Select(c => SimulatedKubelet.PreStopSeconds(c.Lifecycle?.PreStop)).DefaultIfEmpty(0).Max();
+        var preStop = Lifecycle.PreStopSeconds(spec.Template.Spec);
         var grace = spec.Template.Spec.TerminationGracePeriodSeconds ?? 30;
         if (servesTraffic)
             foreach (var c in containers.Where(c => c.Lifecycle?.PreStop is null))
                 risks.Add(new($"no-prestop:{c.Name}", RiskLevel.High, $"Container {c.Name} has no preStop hook",
-                    "A terminating pod is removed from the endpoints and sent SIGTERM at the same time; load balancers learn of the removal a moment later, so requests still reach a pod that has already stopped (the race the second article describes). A short preStop sleep keeps it serving until they have caught up.",
+                    "A terminating pod is removed from the endpoints and sent SIGTERM at the same time; load balancers learn of the removal a moment later, so requests still reach a pod that has already stopped (the endpoint-removal race). A short preStop sleep keeps it serving until they have caught up.",
                     $"""
                     spec:
                       template:
@@ -96,9 +96,10 @@ public static class SafetyCheck
         foreach (var c in containers)
         {
             var image = c.Image ?? "";
-            var digest = image.Contains('@', StringComparison.Ordinal);
-            var tag = TagOf(image);
-            if (!digest && (tag is null || tag == "latest"))
+            var reference = ImageReference.Parse(image);
+            var digest = reference?.Digest is not null;
+            var tag = reference?.Tag;
+            if (reference?.IsMutable ?? true)
                 risks.Add(new($"mutable-tag:{c.Name}", RiskLevel.High, $"Container {c.Name} runs {(tag is null ? "an untagged image" : "the latest tag")}",
                     "The revision history records the tag, not the code: rolling back to a revision brings back whatever the tag points to today, and two pods of one revision may run different builds.",
                     $"""
@@ -107,7 +108,7 @@ public static class SafetyCheck
                         spec:
                           containers:
                           - name: {c.Name}
-                            image: {RepositoryOf(image)}:1.2.3   # a version, or @sha256:<digest>
+                            image: {ImageReference.RepositoryOf(image)}:1.2.3   # a version, or @sha256:<digest>
                             imagePullPolicy: IfNotPresent
                     """));
             else if (!digest && c.ImagePullPolicy == "Always")
@@ -119,7 +120,7 @@ public static class SafetyCheck
                         spec:
                           containers:
                           - name: {c.Name}
-                            image: {RepositoryOf(image)}@sha256:<digest of {tag}>
+                            image: {ImageReference.RepositoryOf(image)}@sha256:<digest of {tag}>
                             imagePullPolicy: IfNotPresent
                     """));
         }
@@ -141,7 +142,7 @@ public static class SafetyCheck
                 """));
 
         var protectedByPdb = pdbs.Any(p => p.Spec?.Selector?.MatchLabels is { Count: > 0 } match
-            && match.All(kv => labels.TryGetValue(kv.Key, out var v) && v == kv.Value));
+            && Labels.Match(match, labels));
         if (!protectedByPdb && replicas > 0)
             risks.Add(new("no-pdb", RiskLevel.Medium, "No PodDisruptionBudget",
                 "Rolling updates respect maxUnavailable, but node drains and cluster upgrades do not: without a PodDisruptionBudget they may evict every pod of this Deployment at once.",
@@ -159,21 +160,5 @@ public static class SafetyCheck
                 """));
 
         return risks.OrderBy(r => r.Level).ToList();
-    }
-
-    static string? TagOf(string image)
-    {
-        var slash = image.LastIndexOf('/');
-        var colon = image.LastIndexOf(':');
-        return colon > slash ? image[(colon + 1)..] : null;
-    }
-
-    static string RepositoryOf(string image)
-    {
-        var at = image.IndexOf('@', StringComparison.Ordinal);
-        if (at >= 0) image = image[..at];
-        var slash = image.LastIndexOf('/');
-        var colon = image.LastIndexOf(':');
-        return colon > slash ? image[..colon] : image;
     }
 }

@@ -17,7 +17,9 @@ public sealed record RolloutTimeline(string Namespace, string Deployment, string
 /// under way (and for a short tail after it completes, when old pods are still terminating), a sample
 /// of new and old ready pods, unavailable pods and serving endpoints. Keeps the last few rollouts per
 /// Deployment. Reads only the shared caches (one watch each for deployments, replicasets and
-/// endpoints, whatever the number of viewers); sampling a local cache costs the API server nothing.
+/// endpoints, whatever the number of viewers, and the pods of a namespace while a rollout in it is
+/// recorded, to tell which serving endpoints are the Deployment's own); sampling a local cache costs
+/// the API server nothing.
 /// </summary>
 public sealed class RolloutTimelines(ClusterCache cache, TimeProvider clock, TimeSpan? interval = null) : IAsyncDisposable
 {
@@ -29,6 +31,18 @@ public sealed class RolloutTimelines(ClusterCache cache, TimeProvider clock, Tim
     readonly Dictionary<string, DeploymentView> _deployments = new(StringComparer.Ordinal);
     readonly Dictionary<string, ReplicaSetView> _replicaSets = new(StringComparer.Ordinal);
     readonly Dictionary<string, EndpointsView> _endpoints = new(StringComparer.Ordinal);
+    readonly Dictionary<string, PodView> _pods = new(StringComparer.Ordinal);
+    /// <summary>Namespaces whose pods are followed (ready once their snapshot is in), and when a rollout was last under way there.</summary>
+    readonly Dictionary<string, PodsOfNamespace> _podFeeds = new(StringComparer.Ordinal);
+    static readonly TimeSpan PodsKeptAfterRollouts = TimeSpan.FromMinutes(1);
+
+    sealed class PodsOfNamespace(DateTimeOffset now)
+    {
+        public bool Ready;
+        public DateTimeOffset LastNeeded = now;
+        public Subscription<PodView>? Feed;
+        public readonly CancellationTokenSource Stop = new();
+    }
     readonly Dictionary<string, List<Recording>> _rollouts = new(StringComparer.Ordinal);
     readonly CancellationTokenSource _stop = new();
     readonly List<IAsyncDisposable> _feeds = [];
@@ -70,20 +84,57 @@ public sealed class RolloutTimelines(ClusterCache cache, TimeProvider clock, Tim
             return _rollouts.TryGetValue($"{ns}/{name}", out var list) ? list.Select(r => r.Snapshot()).Reverse().ToList() : [];
     }
 
-    async Task FollowAsync<T>(Subscription<T> feed, Dictionary<string, T> state, Func<T, string> key)
+    async Task FollowAsync<T>(Subscription<T> feed, Dictionary<string, T> state, Func<T, string> key, CancellationToken stop = default, Action? ready = null)
     {
         lock (_gate)
+        {
             foreach (var item in feed.Snapshot) state[key(item)] = item;
+            ready?.Invoke();
+        }
+        using var both = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token, stop);
         try
         {
-            while (!_stop.IsCancellationRequested)
+            while (!both.IsCancellationRequested)
             {
-                var update = await feed.ReadAsync(_stop.Token);
+                var update = await feed.ReadAsync(both.Token);
                 lock (_gate) update.ApplyTo(state, key);
             }
         }
         catch (OperationCanceledException)
         {
+        }
+    }
+
+    /// <summary>Opens the pods of namespaces with a rollout under way, and closes those idle for a while; called outside the lock.</summary>
+    void FollowPodsOf(IReadOnlyList<string> open, IReadOnlyList<PodsOfNamespace> close)
+    {
+        foreach (var ns in open)
+        {
+            PodsOfNamespace entry;
+            lock (_gate) entry = _podFeeds[ns];
+            var loop = Task.Run(async () =>
+            {
+                try
+                {
+                    var feed = await cache.SubscribePodsAsync(ns, _stop.Token);
+                    lock (_gate) entry.Feed = feed;
+                    await FollowAsync(feed, _pods, static p => $"{p.Namespace}/{p.Name}", entry.Stop.Token, () => entry.Ready = true);
+                }
+                catch (OperationCanceledException)
+                {
+                }
+                catch (Exception)
+                {
+                    // An unreachable cluster: the next sample asks again.
+                    lock (_gate) _podFeeds.Remove(ns);
+                }
+            });
+            lock (_gate) _loops.Add(loop);
+        }
+        foreach (var entry in close)
+        {
+            entry.Stop.Cancel();
+            if (entry.Feed is { } feed) _ = feed.DisposeAsync().AsTask();
         }
     }
 
@@ -105,6 +156,8 @@ public sealed class RolloutTimelines(ClusterCache cache, TimeProvider clock, Tim
     {
         var now = clock.GetUtcNow();
         var recorded = false;
+        var open = new List<string>();
+        var close = new List<PodsOfNamespace>();
         lock (_gate)
         {
             var setsByOwner = _replicaSets.Values.Where(rs => rs.OwnerUid is not null).ToLookup(rs => rs.OwnerUid!);
@@ -126,6 +179,14 @@ public sealed class RolloutTimelines(ClusterCache cache, TimeProvider clock, Tim
                     if (list.Count > RolloutsKept) list.RemoveAt(0);
                 }
                 if (current is null) continue;
+                if (!_podFeeds.TryGetValue(d.Namespace, out var podsOfNamespace))
+                {
+                    _podFeeds[d.Namespace] = podsOfNamespace = new PodsOfNamespace(now);
+                    open.Add(d.Namespace);
+                }
+                podsOfNamespace.LastNeeded = now;
+                // Until the namespace's pods are in, which endpoints are this Deployment's is unknown: no sample rather than a wrong one.
+                if (!podsOfNamespace.Ready) continue;
                 if (underWay) current.CompletedAt = null;
                 else if (current.CompletedAt is null) current.CompletedAt = now;
                 if (current.CompletedAt is { } done && now - done > Tail) continue;
@@ -134,13 +195,20 @@ public sealed class RolloutTimelines(ClusterCache cache, TimeProvider clock, Tim
                 var sets = setsByOwner[d.Uid].ToList();
                 var newReady = sets.Where(rs => rs.Revision.ToString(System.Globalization.CultureInfo.InvariantCulture) == revision).Sum(rs => rs.ReadyReplicas);
                 var oldReady = sets.Where(rs => rs.Revision.ToString(System.Globalization.CultureInfo.InvariantCulture) != revision).Sum(rs => rs.ReadyReplicas);
-                var prefixes = sets.Select(rs => rs.Name + "-").ToList();
-                var serving = servingByNamespace.GetValueOrDefault(d.Namespace)?.Count(pod => prefixes.Any(p => pod.StartsWith(p, StringComparison.Ordinal))) ?? 0;
+                var serving = servingByNamespace.GetValueOrDefault(d.Namespace)?.Count(pod =>
+                    _pods.TryGetValue($"{d.Namespace}/{pod}", out var p) && sets.Any(rs => Membership.IsPodOf(p, rs))) ?? 0;
                 current.Samples.Add(new TimelineSample(now, newReady, oldReady, Math.Max(0, d.Replicas - d.AvailableReplicas), serving, d.Replicas));
                 if (current.Samples.Count > SamplesKept) current.Samples.RemoveAt(0);
                 recorded = true;
             }
+            foreach (var (ns, entry) in _podFeeds.Where(e => now - e.Value.LastNeeded > PodsKeptAfterRollouts).ToList())
+            {
+                _podFeeds.Remove(ns);
+                close.Add(entry);
+                foreach (var key in _pods.Keys.Where(k => k.StartsWith(ns + "/", StringComparison.Ordinal)).ToList()) _pods.Remove(key);
+            }
         }
+        FollowPodsOf(open, close);
         return recorded;
     }
 
@@ -148,6 +216,12 @@ public sealed class RolloutTimelines(ClusterCache cache, TimeProvider clock, Tim
     {
         await _stop.CancelAsync();
         foreach (var feed in _feeds) await feed.DisposeAsync();
-        await Task.WhenAll(_loops);
+        List<PodsOfNamespace> podFeeds;
+        lock (_gate) podFeeds = [.. _podFeeds.Values];
+        foreach (var entry in podFeeds)
+            if (entry.Feed is { } feed) await feed.DisposeAsync();
+        Task[] loops;
+        lock (_gate) loops = [.. _loops];
+        await Task.WhenAll(loops);
     }
 }

@@ -1,20 +1,10 @@
-using System.Text.RegularExpressions;
+using Dashboard.Kubernetes;
 
 namespace Dashboard.ClusterServices.Validation;
 
 /// <summary>Checks made before anything is sent to the cluster, each failing with a sentence for a person.</summary>
-public static partial class InputValidation
+public static class InputValidation
 {
-    // github.com/distribution/reference grammar.
-    [GeneratedRegex(@"^(?:(?<domain>(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])(?:\.(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9]))*(?::[0-9]+)?|\[[a-fA-F0-9:]+\](?::[0-9]+)?)/)?(?<path>[a-z0-9]+(?:(?:[._]|__|[-]+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:[._]|__|[-]+)[a-z0-9]+)*)*)(?::(?<tag>[\w][\w.-]{0,127}))?(?:@(?<digest>[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,}))?$")]
-    private static partial Regex Reference();
-
-    [GeneratedRegex("^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")]
-    private static partial Regex Subdomain();
-
-    [GeneratedRegex("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")]
-    private static partial Regex Label();
-
     /// <summary>Null when <paramref name="image"/> is a valid image reference; otherwise why not.</summary>
     public static string? ImageError(string? image)
     {
@@ -23,8 +13,8 @@ public static partial class InputValidation
         if (image.Any(char.IsControl)) return "The image reference contains control characters.";
         if (image.Length > 512) return $"The image reference is {image.Length} characters long; the limit is 512.";
         if (image.Contains("..", StringComparison.Ordinal)) return $"\"{Shorten(image)}\" is not a valid image reference: \"..\" is not allowed.";
-        var match = Reference().Match(image);
-        if (!match.Success)
+        var reference = ImageReference.Parse(image);
+        if (reference is null)
         {
             var withoutTag = image.Split('@')[0];
             var lastSlash = withoutTag.LastIndexOf('/');
@@ -33,8 +23,7 @@ public static partial class InputValidation
             if (pathPart.Any(char.IsUpper)) return $"\"{Shorten(image)}\" is not a valid image reference: repository names must be lowercase.";
             return $"\"{Shorten(image)}\" is not a valid image reference. Use [registry[:port]/]repository[:tag][@digest], for example docker.io/library/flask-app:2.0.";
         }
-        if (match.Groups["path"].Value.Length + (match.Groups["domain"].Success ? match.Groups["domain"].Value.Length + 1 : 0) > 255)
-            return "The repository name is longer than 255 characters.";
+        if (reference.IsTooLong) return $"The repository name is longer than {ImageReference.MaxNameLength} characters.";
         return null;
     }
 
@@ -42,7 +31,7 @@ public static partial class InputValidation
     public static string? NameError(string? name, string what = "name")
     {
         if (string.IsNullOrEmpty(name)) return $"The {what} is empty.";
-        if (name.Length > 253 || !Subdomain().IsMatch(name))
+        if (!Names.IsSubdomain(name))
             return $"\"{Shorten(name)}\" is not a valid {what}: use lowercase letters, digits, '-' and '.', starting and ending with a letter or digit.";
         return null;
     }
@@ -51,7 +40,7 @@ public static partial class InputValidation
     public static string? LabelError(string? name, string what = "namespace")
     {
         if (string.IsNullOrEmpty(name)) return $"The {what} is empty.";
-        if (name.Length > 63 || !Label().IsMatch(name))
+        if (!Names.IsLabel(name))
             return $"\"{Shorten(name)}\" is not a valid {what}: use at most 63 lowercase letters, digits and '-', starting and ending with a letter or digit.";
         return null;
     }

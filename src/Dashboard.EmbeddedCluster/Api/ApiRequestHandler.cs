@@ -5,6 +5,7 @@ using System.Text.Json.Nodes;
 using Dashboard.EmbeddedCluster.Printing;
 using Dashboard.EmbeddedCluster.Storage;
 using Microsoft.AspNetCore.Http;
+using Dashboard.Kubernetes;
 
 namespace Dashboard.EmbeddedCluster.Api;
 

@@ -5,6 +5,7 @@ using Dashboard.EmbeddedCluster.Patching;
 using Dashboard.EmbeddedCluster.Storage;
 using k8s;
 using k8s.Models;
+using Dashboard.Kubernetes;
 
 namespace Dashboard.EmbeddedCluster.Api;
 
@@ -27,7 +28,6 @@ public sealed record WriteResult(JsonObject Object, IReadOnlyList<string> Warnin
 /// </summary>
 public sealed class ClusterApi(ObjectStore store, TimeProvider clock)
 {
-    const string NameAlphabet = "bcdfghjklmnpqrstvwxz2456789";
 
     static readonly HashSet<ResourceType> HasGeneration =
     [
@@ -462,7 +462,7 @@ public sealed class ClusterApi(ObjectStore store, TimeProvider clock)
     }
 
     static string RandomSuffix() =>
-        string.Create(5, 0, (span, _) => { for (var i = 0; i < span.Length; i++) span[i] = NameAlphabet[Random.Shared.Next(NameAlphabet.Length)]; });
+        string.Create(5, 0, (span, _) => { for (var i = 0; i < span.Length; i++) span[i] = Ownership.NameAlphabet[Random.Shared.Next(Ownership.NameAlphabet.Length)]; });
 
     void AllocateServiceAddresses(V1Service service, V1Service? old)
     {

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Dashboard.Kubernetes;
 
 namespace Dashboard.EmbeddedCluster.Api;
 

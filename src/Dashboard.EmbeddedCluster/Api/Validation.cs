@@ -1,41 +1,19 @@
-using System.Text.RegularExpressions;
 using k8s;
 using k8s.Models;
+using Dashboard.Kubernetes;
 
 namespace Dashboard.EmbeddedCluster.Api;
 
 /// <summary>The subset of kube-apiserver validation (pkg/apis/*/validation) that protects this cluster's invariants.</summary>
-public static partial class Validation
+public static class Validation
 {
-    public const string Rfc1123SubdomainMessage =
-        "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')";
-    public const string Rfc1123LabelMessage =
-        "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')";
-    public const string Rfc1035LabelMessage =
-        "a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an alphabetic character, and end with an alphanumeric character (e.g. 'my-name',  or 'abc-123', regex used for validation is '[a-z]([-a-z0-9]*[a-z0-9])?')";
-
-    [GeneratedRegex("^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")]
-    private static partial Regex Subdomain();
-
-    [GeneratedRegex("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")]
-    private static partial Regex Label();
-
-    [GeneratedRegex("^[a-z]([-a-z0-9]*[a-z0-9])?$")]
-    private static partial Regex Dns1035();
-
-    public static bool IsSubdomain(string name) => name.Length <= 253 && Subdomain().IsMatch(name);
-
-    public static bool IsLabel(string name) => name.Length <= 63 && Label().IsMatch(name);
-
-    public static bool IsDns1035Label(string name) => name.Length <= 63 && Dns1035().IsMatch(name);
-
     /// <summary>The message for a path segment name (a namespace or name in a URL) that can never be valid.</summary>
     public static string? NameError(ResourceType type, string name)
     {
-        if (type == ResourceTypes.Namespaces) return IsLabel(name) ? null : Rfc1123LabelMessage;
-        if (type == ResourceTypes.Services) return IsDns1035Label(name) ? null : Rfc1035LabelMessage;
+        if (type == ResourceTypes.Namespaces) return Names.IsLabel(name) ? null : Names.Rfc1123LabelMessage;
+        if (type == ResourceTypes.Services) return Names.IsDns1035Label(name) ? null : Names.Rfc1035LabelMessage;
         if (type.Group == "rbac.authorization.k8s.io") return name.Length > 0 && !name.Contains('/') && !name.Contains('%') ? null : "may not contain '/' or '%'";
-        return IsSubdomain(name) ? null : Rfc1123SubdomainMessage;
+        return Names.IsSubdomain(name) ? null : Names.Rfc1123SubdomainMessage;
     }
 
     public static List<(string Field, string Type, string Message)> Validate(ResourceType type, object model, object? old)
@@ -84,7 +62,7 @@ public static partial class Validation
         else
         {
             var labels = spec.Template?.Metadata?.Labels ?? new Dictionary<string, string>();
-            var matches = (selector.MatchLabels ?? new Dictionary<string, string>()).All(kv => labels.TryGetValue(kv.Key, out var v) && v == kv.Value);
+            var matches = Labels.Match(selector.MatchLabels, labels);
             if (!matches)
                 errors.Add(("spec.template.metadata.labels", "FieldValueInvalid",
                     $"Invalid value: map[string]string{{{string.Join(", ", labels.Select(l => $"\"{l.Key}\":\"{l.Value}\""))}}}: `selector` does not match template `labels`"));
@@ -144,7 +122,7 @@ public static partial class Validation
         {
             var c = containers[i];
             if (string.IsNullOrEmpty(c.Name)) errors.Add(($"{path}.containers[{i}].name", "FieldValueRequired", "Required value"));
-            else if (!IsLabel(c.Name)) errors.Add(($"{path}.containers[{i}].name", "FieldValueInvalid", $"Invalid value: \"{c.Name}\": {Rfc1123LabelMessage}"));
+            else if (!Names.IsLabel(c.Name)) errors.Add(($"{path}.containers[{i}].name", "FieldValueInvalid", $"Invalid value: \"{c.Name}\": {Names.Rfc1123LabelMessage}"));
             else if (!names.Add(c.Name)) errors.Add(($"{path}.containers[{i}].name", "FieldValueDuplicate", $"Duplicate value: \"{c.Name}\""));
             if (string.IsNullOrEmpty(c.Image)) errors.Add(($"{path}.containers[{i}].image", "FieldValueRequired", "Required value"));
             else if (c.Image.Trim() != c.Image) errors.Add(($"{path}.containers[{i}].image", "FieldValueInvalid", $"Invalid value: \"{c.Image}\": must not have leading or trailing whitespace"));

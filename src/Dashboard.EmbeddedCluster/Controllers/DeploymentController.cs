@@ -1,6 +1,8 @@
 using k8s.Models;
 using Dashboard.EmbeddedCluster.Api;
-using static Dashboard.EmbeddedCluster.Controllers.DeploymentMath;
+using static Dashboard.Kubernetes.DeploymentMath;
+using static Dashboard.Kubernetes.WellKnown;
+using Dashboard.Kubernetes;
 
 namespace Dashboard.EmbeddedCluster.Controllers;
 
@@ -96,7 +98,7 @@ public sealed class DeploymentController(ClusterApi api, EventRecorder events, C
                     rs.Spec.MinReadySeconds = _d.Spec.MinReadySeconds;
                     rs = Api.Update(ResourceTypes.ReplicaSets, rs);
                 }
-                var needsUpdate = SetDeploymentRevision(Keys.Annotation(rs.Metadata.Annotations, RevisionAnnotation) ?? "");
+                var needsUpdate = SetDeploymentRevision(Metadata.Annotation(rs.Metadata, RevisionAnnotation) ?? "");
                 if (HasProgressDeadline(_d) && Condition(_d.Status, Progressing) is null)
                 {
                     SetCondition(_d.Status ??= new V1DeploymentStatus(), NewCondition(Progressing, "True", "FoundNewReplicaSet", $"Found new replica set \"{rs.Metadata.Name}\""));
@@ -185,7 +187,7 @@ public sealed class DeploymentController(ClusterApi api, EventRecorder events, C
                 if (hadRevision)
                 {
                     // Rolling back to this ReplicaSet: keep the revisions it had for history.
-                    var history = Keys.Annotation(annotations, RevisionHistoryAnnotation) ?? "";
+                    var history = Metadata.ValueOf(annotations, RevisionHistoryAnnotation) ?? "";
                     var oldRevisions = history.Split(',').ToList();
                     if (oldRevisions[0].Length == 0) annotations[RevisionHistoryAnnotation] = oldRevision!;
                     else
@@ -213,15 +215,15 @@ public sealed class DeploymentController(ClusterApi api, EventRecorder events, C
             var desiredText = desired.ToString(System.Globalization.CultureInfo.InvariantCulture);
             var maxText = max.ToString(System.Globalization.CultureInfo.InvariantCulture);
             var changed = false;
-            if (Keys.Annotation(a, DesiredReplicasAnnotation) != desiredText) { a[DesiredReplicasAnnotation] = desiredText; changed = true; }
-            if (Keys.Annotation(a, MaxReplicasAnnotation) != maxText) { a[MaxReplicasAnnotation] = maxText; changed = true; }
+            if (Metadata.ValueOf(a, DesiredReplicasAnnotation) != desiredText) { a[DesiredReplicasAnnotation] = desiredText; changed = true; }
+            if (Metadata.ValueOf(a, MaxReplicasAnnotation) != maxText) { a[MaxReplicasAnnotation] = maxText; changed = true; }
             return changed;
         }
 
         bool SetDeploymentRevision(string revision)
         {
             _d.Metadata.Annotations ??= new Dictionary<string, string>();
-            if (Keys.Annotation(_d.Metadata.Annotations, RevisionAnnotation) == revision) return false;
+            if (Metadata.Annotation(_d.Metadata, RevisionAnnotation) == revision) return false;
             _d.Metadata.Annotations[RevisionAnnotation] = revision;
             return true;
         }
@@ -251,7 +253,7 @@ public sealed class DeploymentController(ClusterApi api, EventRecorder events, C
             var (newRs, old) = AllReplicaSetsAndSyncRevision(rsList, createIfNotExisted: false);
             foreach (var rs in Active(Concat(old, newRs)))
             {
-                if (Keys.Annotation(rs.Metadata.Annotations, DesiredReplicasAnnotation) is not { } text || !int.TryParse(text, out var desired)) continue;
+                if (Metadata.Annotation(rs.Metadata, DesiredReplicasAnnotation) is not { } text || !int.TryParse(text, out var desired)) continue;
                 if (desired != Desired) return true;
             }
             return false;

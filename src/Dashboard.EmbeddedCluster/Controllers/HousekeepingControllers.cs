@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using k8s.Models;
 using Dashboard.EmbeddedCluster.Api;
+using Dashboard.Kubernetes;
 
 namespace Dashboard.EmbeddedCluster.Controllers;
 
@@ -22,12 +23,12 @@ public sealed class EndpointsController(ClusterApi api)
             // Services without a selector manage their own Endpoints.
             if (service is null && api.Find(ResourceTypes.Endpoints, ns, name) is not null) api.Store.Delete(ResourceTypes.Endpoints, ns, name);
             if (service is null)
-                foreach (var slice in api.Store.Where(ResourceTypes.EndpointSlices, ns, o => LabelSelector.Labels(o.Object).GetValueOrDefault(ServiceNameLabel) == name))
+                foreach (var slice in api.Store.Where(ResourceTypes.EndpointSlices, ns, o => LabelSelector.Labels(o.Object).GetValueOrDefault(WellKnown.ServiceNameLabel) == name))
                     api.Store.Delete(ResourceTypes.EndpointSlices, ns, slice.Name);
             return;
         }
         var selected = api.Store.Where(ResourceTypes.Pods, ns, o =>
-                LabelSelector.Labels(o.Object) is var labels && selector.All(s => labels.TryGetValue(s.Key, out var v) && v == s.Value))
+                LabelSelector.Labels(o.Object) is var labels && Labels.Match(selector, labels))
             .Select(o => o.View<V1Pod>())
             .Where(p => !string.IsNullOrEmpty(p.Status?.PodIP))
             .ToList();
@@ -68,7 +69,6 @@ public sealed class EndpointsController(ClusterApi api)
         }
     }
 
-    public const string ServiceNameLabel = "kubernetes.io/service-name";
 
     void PublishSlice(V1Service service, List<V1Pod> pods)
     {
@@ -81,7 +81,7 @@ public sealed class EndpointsController(ClusterApi api)
             Metadata = new V1ObjectMeta
             {
                 Name = name, NamespaceProperty = ns,
-                Labels = new Dictionary<string, string> { [ServiceNameLabel] = service.Metadata.Name, ["endpointslice.kubernetes.io/managed-by"] = "endpointslice-controller.k8s.io" },
+                Labels = new Dictionary<string, string> { [WellKnown.ServiceNameLabel] = service.Metadata.Name, ["endpointslice.kubernetes.io/managed-by"] = "endpointslice-controller.k8s.io" },
                 OwnerReferences = [new V1OwnerReference { ApiVersion = "v1", Kind = "Service", Name = service.Metadata.Name, Uid = service.Metadata.Uid, Controller = true, BlockOwnerDeletion = true }],
             },
             Endpoints = pods.OrderBy(p => p.Status.PodIP, StringComparer.Ordinal).ThenBy(p => p.Metadata.Name, StringComparer.Ordinal).Select(p => new V1Endpoint

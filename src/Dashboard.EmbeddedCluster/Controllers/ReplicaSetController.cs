@@ -1,5 +1,6 @@
 using k8s.Models;
 using Dashboard.EmbeddedCluster.Api;
+using Dashboard.Kubernetes;
 
 namespace Dashboard.EmbeddedCluster.Controllers;
 

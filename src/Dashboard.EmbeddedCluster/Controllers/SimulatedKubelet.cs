@@ -1,6 +1,7 @@
 using System.Text.RegularExpressions;
 using k8s.Models;
 using Dashboard.EmbeddedCluster.Api;
+using Dashboard.Kubernetes;
 
 namespace Dashboard.EmbeddedCluster.Controllers;
 
@@ -104,7 +105,7 @@ public sealed partial class SimulatedKubelet(ClusterApi api, EventRecorder event
         {
             var grace = TimeSpan.FromSeconds(pod.Metadata.DeletionGracePeriodSeconds ?? 30);
             var terminatingSince = new DateTimeOffset(DateTime.SpecifyKind(deletion, DateTimeKind.Utc)) - grace;
-            var preStop = TimeSpan.FromSeconds(pod.Spec.Containers.Select(c => PreStopSeconds(c.Lifecycle?.PreStop)).DefaultIfEmpty(0).Max());
+            var preStop = TimeSpan.FromSeconds(Lifecycle.PreStopSeconds(pod.Spec));
             if (preStop == TimeSpan.Zero) return (false, "it is terminating and has no preStop hook: SIGTERM stopped it at once");
             if (now >= terminatingSince + preStop) return (false, "it is terminating and its preStop hook has ended");
         }
@@ -160,7 +161,7 @@ public sealed partial class SimulatedKubelet(ClusterApi api, EventRecorder event
         {
             case "ContainerCreating":
                 if (!Due(key, uid, "start", Scaled(PullAndStartDelay))) return;
-                if (pod.Spec.Containers.FirstOrDefault(c => !ImageReference().IsMatch(c.Image ?? "")) is { } invalid)
+                if (pod.Spec.Containers.FirstOrDefault(c => !ImageReference.IsValid(c.Image)) is { } invalid)
                 {
                     SetWaiting(pod, "InvalidImageName", $"Failed to apply default image tag \"{invalid.Image}\": couldn't parse image name \"{invalid.Image}\": invalid reference format");
                     events.Record(stored.Object, "Warning", "InspectFailed", $"Failed to apply default image tag \"{invalid.Image}\": couldn't parse image name \"{invalid.Image}\": invalid reference format", Component, pod.Spec.NodeName);
@@ -341,7 +342,7 @@ public sealed partial class SimulatedKubelet(ClusterApi api, EventRecorder event
     void Terminate(string key, V1Pod pod, System.Text.Json.Nodes.JsonObject podJson, DateTime deletion)
     {
         var grace = TimeSpan.FromSeconds(pod.Metadata.DeletionGracePeriodSeconds ?? 30);
-        var preStop = pod.Spec.Containers.Select(c => PreStopSeconds(c.Lifecycle?.PreStop)).DefaultIfEmpty(0).Max();
+        var preStop = Lifecycle.PreStopSeconds(pod.Spec);
         // The container stops once its preStop hook has run and SIGTERM has been handled; never after the grace period.
         var shutdown = TimeSpan.FromSeconds(preStop) + Scaled(ShutdownDelay);
         if (shutdown > grace) shutdown = grace;
@@ -366,19 +367,4 @@ public sealed partial class SimulatedKubelet(ClusterApi api, EventRecorder event
         Forget(pod.Metadata.Uid);
     }
 
-    /// <summary>The distribution reference grammar, as the container runtime parses image names.</summary>
-    [GeneratedRegex(@"^(?:(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)(?:\.(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?))*(?::[0-9]+)?/)?[a-z0-9]+(?:(?:[._]|__|[-]*)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:[._]|__|[-]*)[a-z0-9]+)*)*(?::[\w][\w.-]{0,127})?(?:@[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,})?$")]
-    private static partial Regex ImageReference();
-
-    [GeneratedRegex(@"sleep\s+(\d+)")]
-    private static partial Regex SleepCommand();
-
-    /// <summary>How long a preStop hook keeps a container running: a sleep action, an exec of sleep N, about a second for an HTTP call.</summary>
-    public static int PreStopSeconds(V1LifecycleHandler? handler)
-    {
-        if (handler is null) return 0;
-        if (handler.Sleep is { } sleep) return (int)sleep.Seconds;
-        if (handler.Exec?.Command is { } command && SleepCommand().Match(string.Join(' ', command)) is { Success: true } m) return int.Parse(m.Groups[1].Value);
-        return handler.HttpGet is not null ? 1 : 0;
-    }
 }

@@ -12,6 +12,7 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Dashboard.Kubernetes;
 
 namespace Dashboard.EmbeddedCluster.Hosting;
 
@@ -21,11 +22,10 @@ namespace Dashboard.EmbeddedCluster.Hosting;
 /// them, lag included. A pod answers with its image tag (<c>Hello v2!</c>) when its application is up;
 /// one still warming up, terminating without a preStop hook, or already gone fails the request, which
 /// is the second article's race made visible. The address is written on the Service as the
-/// <see cref="UrlAnnotation"/> annotation, as a cloud load-balancer controller publishes its own.
+/// <see cref="WellKnown.DataPlaneUrlAnnotation"/> annotation, as a cloud load-balancer controller publishes its own.
 /// </summary>
 public sealed class DataPlane(EmbeddedCluster cluster, ILogger logger) : IAsyncDisposable
 {
-    public const string UrlAnnotation = "rollout-dashboard.io/data-plane-url";
 
     readonly Dictionary<string, (WebApplication App, string Url)> _listeners = new(StringComparer.Ordinal);
     readonly Channel<bool> _wake = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
@@ -150,11 +150,11 @@ public sealed class DataPlane(EmbeddedCluster cluster, ILogger logger) : IAsyncD
         for (var attempt = 0; attempt < 5; attempt++)
         {
             var current = cluster.Store.Get(ResourceTypes.Services, service.Namespace, service.Name);
-            if (current is null || current.Object["metadata"]?["annotations"]?[UrlAnnotation]?.ToString() == url) return;
+            if (current is null || current.Object["metadata"]?["annotations"]?[WellKnown.DataPlaneUrlAnnotation]?.ToString() == url) return;
             var copy = current.Clone();
             var metadata = (JsonObject)copy["metadata"]!;
             if (metadata["annotations"] is not JsonObject annotations) metadata["annotations"] = annotations = [];
-            annotations[UrlAnnotation] = url;
+            annotations[WellKnown.DataPlaneUrlAnnotation] = url;
             try
             {
                 cluster.Store.Update(ResourceTypes.Services, copy, current.ResourceVersion);

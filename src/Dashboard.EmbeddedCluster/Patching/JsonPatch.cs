@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Dashboard.EmbeddedCluster.Api;
+using Dashboard.Kubernetes;
 
 namespace Dashboard.EmbeddedCluster.Patching;
 

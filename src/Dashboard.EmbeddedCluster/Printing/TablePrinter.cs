@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json.Nodes;
 using Dashboard.EmbeddedCluster.Api;
 using k8s.Models;
+using Dashboard.Kubernetes;
 
 namespace Dashboard.EmbeddedCluster.Printing;
 

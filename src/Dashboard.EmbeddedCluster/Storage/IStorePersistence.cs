@@ -2,6 +2,7 @@ using Dashboard.EmbeddedCluster.Api;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Dashboard.Kubernetes;
 
 namespace Dashboard.EmbeddedCluster.Storage;
 

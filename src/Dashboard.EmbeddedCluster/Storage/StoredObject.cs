@@ -1,5 +1,6 @@
 using Dashboard.EmbeddedCluster.Api;
 using System.Text.Json.Nodes;
+using Dashboard.Kubernetes;
 
 namespace Dashboard.EmbeddedCluster.Storage;
 

@@ -11,7 +11,7 @@ public sealed class ClusterHealthCheck(ClusterConnection connection) : IHealthCh
         if (!connection.IsReady) return HealthCheckResult.Unhealthy("The cluster connection is still starting.");
         try
         {
-            using var client = new Kubernetes(await connection.ConfigurationAsync);
+            using var client = new k8s.Kubernetes(await connection.ConfigurationAsync);
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             timeout.CancelAfter(TimeSpan.FromSeconds(3));
             var version = await client.Version.GetCodeAsync(timeout.Token);

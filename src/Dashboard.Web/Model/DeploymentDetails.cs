@@ -45,13 +45,12 @@ public sealed record DeploymentDetails(
 
     public static DeploymentDetails Build(DeploymentView d, IEnumerable<ReplicaSetView> replicaSets, IEnumerable<PodView> pods, IEnumerable<EventView> events)
     {
-        var owned = replicaSets.Where(rs => rs.OwnerUid == d.Uid && rs.Namespace == d.Namespace).ToList();
-        var current = long.TryParse(d.Revision, NumberStyles.None, CultureInfo.InvariantCulture, out var r) ? r : owned.Select(rs => rs.Revision).DefaultIfEmpty(0).Max();
-        var revisionOf = owned.ToDictionary(rs => rs.Name, rs => rs.Revision, StringComparer.Ordinal);
+        var owned = Membership.ReplicaSetsOf(d, replicaSets).ToList();
+        var current = Membership.CurrentRevision(d, owned);
 
-        var podRows = pods
-            .Where(p => p.Namespace == d.Namespace && p.ReplicaSet is not null && revisionOf.ContainsKey(p.ReplicaSet))
-            .Select(p => new PodRow(p, revisionOf[p.ReplicaSet!], revisionOf[p.ReplicaSet!] == current))
+        var members = Membership.PodsOf(d, owned, pods).ToList();
+        var podRows = members
+            .Select(m => new PodRow(m.Pod, m.Set.Revision, m.Set.Revision == current))
             .OrderByDescending(p => p.Revision)
             .ThenBy(p => p.Pod.IsTerminating)
             .ThenBy(p => p.Pod.Name, StringComparer.Ordinal)
@@ -70,14 +69,18 @@ public sealed record DeploymentDetails(
             .Select(rs => new HistoryRow(rs.Revision, rs.Name, rs.Containers, rs.ChangeCause, rs.CreatedAt, rs.Revision == current))
             .ToList();
 
-        var setNames = owned.Select(rs => rs.Name).ToHashSet(StringComparer.Ordinal);
+        var setUids = owned.Select(rs => rs.Uid).ToHashSet(StringComparer.Ordinal);
+        var setNames = owned.Select(rs => rs.Name).ToList();
+        var podUids = members.Select(m => m.Pod.Uid).ToHashSet(StringComparer.Ordinal);
+        var knownPods = pods.Where(p => p.Namespace == d.Namespace).Select(p => p.Name).ToHashSet(StringComparer.Ordinal);
         var recent = events
             .Where(e => e.Namespace == d.Namespace && e.InvolvedKind switch
             {
-                "Deployment" => e.InvolvedName == d.Name,
-                "ReplicaSet" => setNames.Contains(e.InvolvedName),
-                // Pods are named after their ReplicaSet; this keeps the events of pods already gone.
-                "Pod" => setNames.Any(s => e.InvolvedName.StartsWith(s + "-", StringComparison.Ordinal)),
+                "Deployment" => e.InvolvedUid is { } uid ? uid == d.Uid : e.InvolvedName == d.Name,
+                "ReplicaSet" => e.InvolvedUid is { } uid ? setUids.Contains(uid) : setNames.Contains(e.InvolvedName),
+                // A pod still here is the Deployment's when its owner says so; one already gone, when its ReplicaSet's generateName made its name.
+                "Pod" => e.InvolvedUid is { } uid && podUids.Contains(uid)
+                    || !knownPods.Contains(e.InvolvedName) && Membership.IsGoneGeneratedPod(e.InvolvedName, setNames),
                 _ => false,
             })
             .OrderByDescending(e => e.LastSeen)

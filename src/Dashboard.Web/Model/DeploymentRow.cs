@@ -13,17 +13,15 @@ public sealed record DeploymentRow(DeploymentView Deployment, RolloutState State
     /// The rows in the order a person wants them: rollouts that need attention first (failed, stuck,
     /// progressing, paused), then the rest by namespace and name.
     /// </summary>
-    public static IReadOnlyList<DeploymentRow> Build(IEnumerable<DeploymentView> deployments, IEnumerable<PodView> pods, string? search)
+    public static IReadOnlyList<DeploymentRow> Build(IEnumerable<DeploymentView> deployments, IEnumerable<ReplicaSetView> replicaSets, IEnumerable<PodView> pods, string? search)
     {
         var podsByNamespace = pods.GroupBy(p => p.Namespace).ToDictionary(g => g.Key, g => g.ToList());
+        var setsByNamespace = replicaSets.ToLookup(rs => rs.Namespace);
         var rows = new List<DeploymentRow>();
         foreach (var d in deployments)
         {
             if (!Matches(d, search)) continue;
-            var images = d.Containers.Select(c => c.Image).ToList();
-            var candidates = podsByNamespace.GetValueOrDefault(d.Namespace) ?? [];
-            // New pods: selected by the Deployment and running its current images.
-            var newPods = candidates.Where(p => d.Selector.All(s => p.Labels.TryGetValue(s.Key, out var v) && v == s.Value) && p.Images.SequenceEqual(images));
+            var newPods = Membership.NewPodsOf(d, setsByNamespace[d.Namespace], podsByNamespace.GetValueOrDefault(d.Namespace) ?? []);
             rows.Add(new DeploymentRow(d, RolloutStatus.Evaluate(d, newPods)));
         }
         return rows

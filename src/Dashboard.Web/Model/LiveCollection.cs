@@ -14,6 +14,8 @@ public sealed class LiveCollection<T>(Func<T, string> key, Func<T, bool>? keep =
     public IReadOnlyCollection<T> Items => _items.Values;
     public int Count => _items.Count;
 
+    public bool Contains(string itemKey) => _items.ContainsKey(itemKey);
+
     public void Replace(IEnumerable<T> items)
     {
         _items.Clear();

@@ -84,7 +84,7 @@ public static class ClientConfiguration
     /// <summary>Who the cluster says a token belongs to (a SelfSubjectReview, which needs no RBAC). Throws 401 for a token it does not accept.</summary>
     public static async Task<V1UserInfo> WhoIsAsync(KubernetesClientConfiguration cluster, string token, CancellationToken cancellationToken = default)
     {
-        using var client = new Kubernetes(For(cluster, token));
+        using var client = new k8s.Kubernetes(For(cluster, token));
         var review = await client.AuthenticationV1.CreateSelfSubjectReviewAsync(new V1SelfSubjectReview(), cancellationToken: cancellationToken);
         return review.Status.UserInfo;
     }

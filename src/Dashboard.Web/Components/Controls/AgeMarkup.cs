@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Net;
-using Dashboard.EmbeddedCluster.Printing;
+using Dashboard.Kubernetes;
 
 namespace Dashboard.Web.Components.Controls;
 

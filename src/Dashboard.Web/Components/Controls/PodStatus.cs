@@ -1,3 +1,4 @@
+using Dashboard.Kubernetes;
 using System.Net;
 
 namespace Dashboard.Web.Components.Controls;
@@ -16,8 +17,8 @@ public static class PodStatus
         "Pending" => "pending",
         "ContainerCreating" or "PodInitializing" => "creating",
         "Terminating" => "terminating",
-        "CrashLoopBackOff" or "Error" or "OOMKilled" => "crash",
-        "ImagePullBackOff" or "ErrImagePull" or "InvalidImageName" => "image",
+        PodProblems.CrashLoopBackOff or "Error" or "OOMKilled" => "crash",
+        _ when PodProblems.ImageReasons.Contains(status) => "image",
         "Completed" => "completed",
         _ => "other",
     };

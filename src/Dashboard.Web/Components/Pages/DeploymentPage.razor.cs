@@ -1,3 +1,4 @@
+using Dashboard.Kubernetes;
 using Dashboard.ClusterServices.Model;
 using Dashboard.ClusterServices.Operations;
 using Dashboard.ClusterServices.Probing;
@@ -16,22 +17,32 @@ public sealed partial class DeploymentPage
 {
     static readonly DialogOptions Options = new() { MaxWidth = MaxWidth.Small, FullWidth = true, CloseOnEscapeKey = true, BackdropClick = false };
 
-    // The namespace's caches are shared; this page keeps copies of its own Deployment's objects only, which
-    // are named after it (ReplicaSets "name-hash", pods "name-hash-xxxxx"). Ownership is checked when shown.
+    // The namespace's caches are shared; this page keeps copies of what may be its own Deployment's: its
+    // ReplicaSets by owner, pods its selector picks, and their events. The keep filters only bound memory
+    // (each keeps a superset, and keeps everything until the Deployment is known); which objects are the
+    // Deployment's is decided by ownership when shown (DeploymentDetails through Membership).
     LiveCollection<DeploymentView> _deployments = null!;
     LiveCollection<ReplicaSetView> _replicaSets = null!;
     LiveCollection<PodView> _pods = null!;
     LiveCollection<EventView> _events = null!;
 
-    bool Mine(string name) => name.StartsWith(Name + "-", StringComparison.Ordinal);
-
     void CreateCollections()
     {
         _deployments = new(static d => $"{d.Namespace}/{d.Name}", d => d.Name == Name);
-        _replicaSets = new(static rs => $"{rs.Namespace}/{rs.Name}", rs => Mine(rs.Name));
-        _pods = new(static p => $"{p.Namespace}/{p.Name}", p => Mine(p.Name));
-        _events = new(static e => $"{e.Namespace}/{e.Name}", e => e.InvolvedName == Name || Mine(e.InvolvedName));
+        _replicaSets = new(static rs => $"{rs.Namespace}/{rs.Name}", rs => Current is not { } d || rs.OwnerUid == d.Uid);
+        _pods = new(static p => $"{p.Namespace}/{p.Name}", p => Current is not { } d || Labels.Match(d.Selector, p.Labels));
+        _events = new(static e => $"{e.Namespace}/{e.Name}", KeepsEvent);
     }
+
+    bool KeepsEvent(EventView e) => e.InvolvedKind switch
+    {
+        "Deployment" => e.InvolvedName == Name,
+        // Events of a pod may arrive before the pod: kept by its owner when known, else by the names its ReplicaSets generate.
+        "ReplicaSet" => Current is null || _replicaSets.Contains($"{e.Namespace}/{e.InvolvedName}"),
+        "Pod" => Current is null || _pods.Contains($"{e.Namespace}/{e.InvolvedName}")
+            || Membership.IsGoneGeneratedPod(e.InvolvedName, _replicaSets.Items.Select(rs => rs.Name)),
+        _ => false,
+    };
     string? _invalid;
     string? _error;
     bool _loaded;

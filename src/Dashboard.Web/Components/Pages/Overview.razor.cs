@@ -11,6 +11,8 @@ public sealed partial class Overview
     readonly LiveCollection<DeploymentView> _deployments = new(static d => $"{d.Namespace}/{d.Name}");
     // Only stuck pods change what the overview shows (a rollout's state), so a circuit keeps only those, not every pod.
     readonly LiveCollection<PodView> _pods = new(static p => $"{p.Namespace}/{p.Name}", RolloutStatus.IsStuck);
+    // To tell a rollout's new pods by their owner; a ReplicaSet scaled to nothing has no pods to tell.
+    readonly LiveCollection<ReplicaSetView> _replicaSets = new(static rs => $"{rs.Namespace}/{rs.Name}", static rs => rs.Replicas > 0 || rs.StatusReplicas > 0);
     IReadOnlyList<string> _namespaces = [];
     string _namespace = AllNamespaces;
     string? _search;
@@ -26,6 +28,7 @@ public sealed partial class Overview
 
     IReadOnlyList<DeploymentRow> Rows => DeploymentRow.Build(
         _deployments.Items.Where(d => _visibility.Allows(d.Namespace) && (_namespace == AllNamespaces || d.Namespace == _namespace)),
+        _replicaSets.Items,
         _namespace == AllNamespaces ? _pods.Items : _pods.Items.Where(p => p.Namespace == _namespace),
         _search);
 
@@ -54,6 +57,7 @@ public sealed partial class Overview
         {
             if (ContextQuery is not null) Client.UseContext(ContextQuery);
             Follow(await Client.WatchDeploymentsAsync(null, Stopping), _deployments, RefreshNamespaces);
+            Follow(await Client.WatchReplicaSetsAsync(null, Stopping), _replicaSets);
             Follow(await Client.WatchPodsAsync(null, Stopping), _pods);
         }
         catch (Exception e) when (e is not OperationCanceledException)

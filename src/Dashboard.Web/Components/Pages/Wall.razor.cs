@@ -1,3 +1,4 @@
+using Dashboard.Kubernetes;
 using System.Globalization;
 using Dashboard.ClusterServices.Caching;
 using Dashboard.ClusterServices.Model;
@@ -171,12 +172,7 @@ public sealed partial class Wall
         ? $"{Math.Max(0, (int)span.TotalSeconds)} s"
         : span.TotalMinutes < 60 ? $"{(int)span.TotalMinutes} min {span.Seconds:00} s" : $"{(int)span.TotalHours} h {span.Minutes:00} min";
 
-    static string Tag(string image)
-    {
-        var slash = image.LastIndexOf('/');
-        var colon = image.LastIndexOf(':');
-        return colon > slash ? image[(colon + 1)..] : image[(slash + 1)..];
-    }
+    static string Tag(string image) => ImageReference.Parse(image)?.ShortVersion ?? image;
 
     public override async ValueTask DisposeAsync()
     {

@@ -1,9 +1,8 @@
 using System.Globalization;
 using System.Text;
 using k8s.Models;
-using Dashboard.EmbeddedCluster.Api;
 
-namespace Dashboard.EmbeddedCluster.Controllers;
+namespace Dashboard.Kubernetes;
 
 /// <summary>
 /// The formulas of upstream <c>pkg/controller/deployment/util/deployment_util.go</c>, kept pure so
@@ -11,23 +10,13 @@ namespace Dashboard.EmbeddedCluster.Controllers;
 /// </summary>
 public static class DeploymentMath
 {
-    public const string RevisionAnnotation = "deployment.kubernetes.io/revision";
-    public const string RevisionHistoryAnnotation = "deployment.kubernetes.io/revision-history";
-    public const string DesiredReplicasAnnotation = "deployment.kubernetes.io/desired-replicas";
-    public const string MaxReplicasAnnotation = "deployment.kubernetes.io/max-replicas";
-    public const string RollbackToAnnotation = "deprecated.deployment.rollback.to";
-    public const string LastAppliedAnnotation = "kubectl.kubernetes.io/last-applied-configuration";
-    public const string ChangeCauseAnnotation = "kubernetes.io/change-cause";
-    public const string PodTemplateHashLabel = "pod-template-hash";
     public const int MaxRevisionHistoryLength = 2000;
 
     /// <summary>Annotations never copied from a Deployment to its ReplicaSets (annotationsToSkip).</summary>
     public static readonly HashSet<string> AnnotationsToSkip =
     [
-        LastAppliedAnnotation, RevisionAnnotation, RevisionHistoryAnnotation, DesiredReplicasAnnotation, MaxReplicasAnnotation, RollbackToAnnotation,
+        WellKnown.LastAppliedAnnotation, WellKnown.RevisionAnnotation, WellKnown.RevisionHistoryAnnotation, WellKnown.DesiredReplicasAnnotation, WellKnown.MaxReplicasAnnotation, WellKnown.RollbackToAnnotation,
     ];
-
-    const string SafeAlphabet = "bcdfghjklmnpqrstvwxz2456789";
 
     public static int ScaledValue(IntOrString? value, int total, bool roundUp)
     {
@@ -92,7 +81,7 @@ public static class DeploymentMath
     }
 
     public static long Revision(V1ReplicaSet rs) =>
-        rs.Metadata.Annotations?.TryGetValue(RevisionAnnotation, out var text) == true && long.TryParse(text, CultureInfo.InvariantCulture, out var v) ? v : 0;
+        rs.Metadata.Annotations?.TryGetValue(WellKnown.RevisionAnnotation, out var text) == true && long.TryParse(text, CultureInfo.InvariantCulture, out var v) ? v : 0;
 
     public static long MaxRevision(IEnumerable<V1ReplicaSet> sets) => sets.Select(Revision).DefaultIfEmpty(0).Max();
 
@@ -106,7 +95,7 @@ public static class DeploymentMath
         var json = ModelJson.ToJson(template ?? new V1PodTemplateSpec());
         if (json["metadata"]?["labels"] is System.Text.Json.Nodes.JsonObject labels)
         {
-            labels.Remove(PodTemplateHashLabel);
+            labels.Remove(WellKnown.PodTemplateHashLabel);
             if (labels.Count == 0) ((System.Text.Json.Nodes.JsonObject)json["metadata"]!).Remove("labels");
         }
         return ModelJson.Canonical(json);
@@ -133,7 +122,7 @@ public static class DeploymentMath
         if (collisionCount is { } c)
             foreach (var b in BitConverter.GetBytes((uint)c)) { hash ^= b; hash *= 16777619; }
         var decimalText = hash.ToString(CultureInfo.InvariantCulture);
-        return string.Concat(decimalText.Select(ch => SafeAlphabet[ch % SafeAlphabet.Length]));
+        return string.Concat(decimalText.Select(ch => Ownership.NameAlphabet[ch % Ownership.NameAlphabet.Length]));
     }
 
     public static bool IsComplete(V1Deployment d, V1DeploymentStatus status)
@@ -170,7 +159,7 @@ public static class DeploymentMath
         var desired = d.Spec.Replicas ?? 1;
         if (desired == 0) return -Replicas(rs);
         var deploymentReplicas = desired + MaxSurge(d);
-        var annotated = rs.Metadata.Annotations?.TryGetValue(MaxReplicasAnnotation, out var text) == true
+        var annotated = rs.Metadata.Annotations?.TryGetValue(WellKnown.MaxReplicasAnnotation, out var text) == true
             && int.TryParse(text, CultureInfo.InvariantCulture, out var max) ? max : deploymentStatusReplicas;
         if (annotated == 0) return 0;
         var newSize = Math.Round((double)Replicas(rs) * deploymentReplicas / annotated, MidpointRounding.AwayFromZero);
@@ -181,7 +170,7 @@ public static class DeploymentMath
     {
         if (rs is null) return false;
         var desired = d.Spec.Replicas ?? 1;
-        var annotated = rs.Metadata.Annotations?.TryGetValue(DesiredReplicasAnnotation, out var text) == true && int.TryParse(text, CultureInfo.InvariantCulture, out var v) ? v : -1;
+        var annotated = rs.Metadata.Annotations?.TryGetValue(WellKnown.DesiredReplicasAnnotation, out var text) == true && int.TryParse(text, CultureInfo.InvariantCulture, out var v) ? v : -1;
         return Replicas(rs) == desired && annotated == desired && (rs.Status?.AvailableReplicas ?? 0) == desired;
     }
 }

@@ -1,6 +1,6 @@
 using k8s.Models;
 
-namespace Dashboard.EmbeddedCluster.Controllers;
+namespace Dashboard.Kubernetes;
 
 /// <summary>Pod predicates of pkg/api/v1/pod and controller_utils.go.</summary>
 public static class PodState
@@ -29,7 +29,7 @@ public static class PodState
     static int PhaseRank(V1Pod pod) => pod.Status?.Phase switch { "Pending" => 0, "Unknown" => 1, "Running" => 2, _ => 3 };
 
     static int DeletionCost(V1Pod pod) =>
-        Keys.Annotation(pod.Metadata.Annotations, "controller.kubernetes.io/pod-deletion-cost") is { } text && int.TryParse(text, out var cost) ? cost : 0;
+        Metadata.Annotation(pod.Metadata, WellKnown.PodDeletionCostAnnotation) is { } text && int.TryParse(text, out var cost) ? cost : 0;
 
     static int MaxRestarts(V1Pod pod) => pod.Status?.ContainerStatuses?.Select(c => c.RestartCount).DefaultIfEmpty(0).Max() ?? 0;
 

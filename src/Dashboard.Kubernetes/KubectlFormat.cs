@@ -1,7 +1,7 @@
 using System.Globalization;
 using k8s.Models;
 
-namespace Dashboard.EmbeddedCluster.Printing;
+namespace Dashboard.Kubernetes;
 
 /// <summary>
 /// How kubectl words things: ages (apimachinery duration.HumanDuration) and a pod's STATUS column

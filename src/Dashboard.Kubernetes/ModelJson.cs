@@ -3,7 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using k8s;
 
-namespace Dashboard.EmbeddedCluster.Api;
+namespace Dashboard.Kubernetes;
 
 /// <summary>
 /// Conversions between stored JSON and KubernetesClient's typed models, with the library's own

@@ -1,7 +1,7 @@
-using Dashboard.EmbeddedCluster.Controllers;
 using k8s.Models;
+using Dashboard.Kubernetes;
 
-namespace Dashboard.EmbeddedCluster.Tests;
+namespace Dashboard.Kubernetes.Tests;
 
 public class DeploymentMathTests
 {
@@ -25,7 +25,7 @@ public class DeploymentMathTests
         {
             Name = name,
             CreationTimestamp = created ?? DateTime.UtcNow,
-            Annotations = maxReplicas is null ? null : new Dictionary<string, string> { [DeploymentMath.MaxReplicasAnnotation] = maxReplicas },
+            Annotations = maxReplicas is null ? null : new Dictionary<string, string> { [WellKnown.MaxReplicasAnnotation] = maxReplicas },
         },
         Spec = new V1ReplicaSetSpec { Replicas = spec },
         Status = new V1ReplicaSetStatus { Replicas = spec, AvailableReplicas = available },
@@ -125,7 +125,7 @@ public class DeploymentMathTests
             {
                 Labels = hash is null
                     ? new Dictionary<string, string> { ["app"] = "x" }
-                    : new Dictionary<string, string> { ["app"] = "x", [DeploymentMath.PodTemplateHashLabel] = hash },
+                    : new Dictionary<string, string> { ["app"] = "x", [WellKnown.PodTemplateHashLabel] = hash },
             },
             Spec = new V1PodSpec { Containers = [new V1Container { Name = "x", Image = "x:1" }] },
         };
