@@ -1,11 +1,13 @@
 using Dashboard.EmbeddedCluster;
 using Dashboard.Web.Cluster;
 using Dashboard.Web.Components;
+using Dashboard.Web.Hosting;
 using Dashboard.Web.Hubs;
 using Dashboard.Web.Security;
 using MudBlazor.Services;
 
 var builder = WebApplication.CreateBuilder(args);
+builder.UseDashboardHosting();
 
 builder.Services.AddRazorComponents().AddInteractiveServerComponents();
 builder.Services.AddSignalR(o => o.MaximumReceiveMessageSize = 32 * 1024);

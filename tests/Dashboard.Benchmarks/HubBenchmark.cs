@@ -169,7 +169,6 @@ sealed class DashboardProcess : IAsyncDisposable
         var start = new ProcessStartInfo("dotnet") { WorkingDirectory = project, RedirectStandardOutput = true, RedirectStandardError = true };
         start.ArgumentList.Add(dll);
         start.Environment["ASPNETCORE_URLS"] = url.ToString();
-        start.Environment["Urls"] = url.ToString();
         start.Environment["Cluster__Mode"] = "KubeConfig";
         start.Environment["Cluster__KubeconfigPath"] = kubeconfig;
         start.Environment["Auth__Mode"] = "Token";

@@ -62,7 +62,6 @@ public sealed class DashboardProcess : IAsyncDisposable
         start.ArgumentList.Add(dll);
         start.Environment["ASPNETCORE_ENVIRONMENT"] = "Development";
         start.Environment["ASPNETCORE_URLS"] = url.ToString();
-        start.Environment["Urls"] = url.ToString();
         start.Environment["Cluster__Mode"] = "Embedded";
         var apiUrl = new Uri($"http://127.0.0.1:{FreePort()}");
         start.Environment["EmbeddedCluster__ApiUrl"] = apiUrl.ToString().TrimEnd('/');

@@ -74,7 +74,6 @@ public sealed class OidcSignInTests
         await using var dashboard = await DashboardProcess.StartAsync(settings: new Dictionary<string, string>
         {
             ["ASPNETCORE_URLS"] = dashboardUrl.ToString(),
-            ["Urls"] = dashboardUrl.ToString(),
             ["EmbeddedCluster__TokenAuthFile"] = tokens,
             ["Auth__Mode"] = "Oidc",
             ["Auth__Oidc__Authority"] = provider.Authority.ToString(),

@@ -47,7 +47,7 @@ public class ClusterConnectionTests
         var dir = Path.Combine(Path.GetTempPath(), "web-tests", Guid.NewGuid().ToString("N"));
         await using var factory = TestApp.OnEmbeddedCluster(dir);
         using var client = factory.CreateClient();
-        var cache = factory.Services.GetRequiredService<Dashboard.ClusterServices.Caching.ClusterCache>();
+        var cache = factory.Services.GetRequiredService<Dashboard.ClusterServices.ClusterScope>().Cache;
 
         await using var deployments = await cache.SubscribeDeploymentsAsync(null);
 
@@ -101,13 +101,13 @@ public class ClusterConnectionTests
 
         Assert.Equal(["prod", "staging"], client.Contexts);
         Assert.Equal("prod", client.Context);
-        await using (var prod = await client.WatchDeploymentsAsync(null))
+        await using (var prod = await client.WatchAsync<Dashboard.ClusterServices.Model.DeploymentView>(null))
             Assert.Contains(prod.Snapshot, d => d.Name == "flask-app");
 
         client.UseContext("staging");
-        await using (var staging = await client.WatchDeploymentsAsync(null))
+        await using (var staging = await client.WatchAsync<Dashboard.ClusterServices.Model.DeploymentView>(null))
             Assert.Empty(staging.Snapshot);
-        Assert.Equal(OperationOutcome.NotFound, (await client.PauseAsync("default", "flask-app")).Outcome);
+        Assert.Equal(OperationOutcome.NotFound, (await client.ExecuteAsync(new Pause("default", "flask-app"))).Outcome);
         Assert.Throws<ArgumentException>(() => client.UseContext("nope"));
     }
 }

@@ -59,20 +59,26 @@ public sealed class FakeDashboardClient(IReadOnlyList<DeploymentView> deployment
 
     public OperationResult DiffResult { get; set; } = new(OperationOutcome.Succeeded, "Changes from the current template to the revision", null, "  spec:\n-     image: app:2\n+     image: app:1");
 
+    public string ClusterDescription => $"Embedded · {Context}";
+
     public ClusterHealth Health { get; private set; } = ClusterHealth.Idle;
 
-    public event Action? HealthChanged;
+    public event Action<LiveChange>? Changed;
 
     public void SetHealth(ClusterHealth health)
     {
         Health = health;
-        HealthChanged?.Invoke();
+        Changed?.Invoke(LiveChange.Health);
     }
 
-    public Task<IViewFeed<DeploymentView>> WatchDeploymentsAsync(string? ns, CancellationToken cancellationToken = default) => Subscribe(Deployments);
-    public Task<IViewFeed<PodView>> WatchPodsAsync(string? ns, CancellationToken cancellationToken = default) => Subscribe(Pods);
-    public Task<IViewFeed<ReplicaSetView>> WatchReplicaSetsAsync(string? ns, CancellationToken cancellationToken = default) => Subscribe(ReplicaSets);
-    public Task<IViewFeed<EventView>> WatchEventsAsync(string? ns, CancellationToken cancellationToken = default) => Subscribe(Events);
+    public Task<IViewFeed<TView>> WatchAsync<TView>(string? ns, CancellationToken cancellationToken = default) where TView : class => (object)this switch
+    {
+        _ when typeof(TView) == typeof(DeploymentView) => Subscribe((FakeFeed<TView>)(object)Deployments),
+        _ when typeof(TView) == typeof(PodView) => Subscribe((FakeFeed<TView>)(object)Pods),
+        _ when typeof(TView) == typeof(ReplicaSetView) => Subscribe((FakeFeed<TView>)(object)ReplicaSets),
+        _ when typeof(TView) == typeof(EventView) => Subscribe((FakeFeed<TView>)(object)Events),
+        _ => throw new NotSupportedException(typeof(TView).Name),
+    };
 
     static Task<IViewFeed<T>> Subscribe<T>(FakeFeed<T> feed)
     {
@@ -86,54 +92,56 @@ public sealed class FakeDashboardClient(IReadOnlyList<DeploymentView> deployment
         return Respond(call);
     }
 
-    public Task<OperationResult> SetImageAsync(string ns, string name, string? container, string image, string? changeCause, CancellationToken cancellationToken = default) =>
-        Call($"SetImage {ns}/{name} {container ?? "-"}={image} cause={changeCause ?? "-"}");
-    public Task<OperationResult> PauseAsync(string ns, string name, CancellationToken cancellationToken = default) => Call($"Pause {ns}/{name}");
-    public Task<OperationResult> ResumeAsync(string ns, string name, CancellationToken cancellationToken = default) => Call($"Resume {ns}/{name}");
-    public Task<OperationResult> RestartAsync(string ns, string name, CancellationToken cancellationToken = default) => Call($"Restart {ns}/{name}");
-    public Task<OperationResult> ScaleAsync(string ns, string name, int replicas, CancellationToken cancellationToken = default) => Call($"Scale {ns}/{name} {replicas}");
-    public Task<OperationResult> RollbackAsync(string ns, string name, long toRevision, CancellationToken cancellationToken = default) => Call($"Rollback {ns}/{name} {toRevision}");
+    /// <summary>Records each command as "Verb ns/name args" and answers as <see cref="Respond"/> decides (a diff with <see cref="DiffResult"/>, probes at once).</summary>
+    public Task<OperationResult> ExecuteAsync(RolloutCommand command, CancellationToken cancellationToken = default) => command switch
+    {
+        SetImage c => Call($"SetImage {c.Namespace}/{c.Name} {c.Container ?? "-"}={c.Image} cause={c.ChangeCause ?? "-"}"),
+        Pause c => Call($"Pause {c.Namespace}/{c.Name}"),
+        Resume c => Call($"Resume {c.Namespace}/{c.Name}"),
+        Restart c => Call($"Restart {c.Namespace}/{c.Name}"),
+        Scale c => Call($"Scale {c.Namespace}/{c.Name} {c.Replicas}"),
+        Rollback c => Call($"Rollback {c.Namespace}/{c.Name} {c.ToRevision}"),
+        Diff => Task.FromResult(DiffResult),
+        StartProbe c => StartProbe(c.Namespace, c.Name),
+        StopProbe c => StopProbe(c.Namespace, c.Name),
+        _ => throw new NotSupportedException(command.GetType().Name),
+    };
 
     public Dictionary<string, List<RolloutTimeline>> Timelines { get; } = [];
 
     public IReadOnlyList<RolloutTimeline> TimelinesOf(string ns, string deployment) => Timelines.GetValueOrDefault($"{ns}/{deployment}") ?? [];
 
-    public event Action? TimelinesChanged;
-
     public void AddTimeline(RolloutTimeline timeline)
     {
         if (!Timelines.TryGetValue($"{timeline.Namespace}/{timeline.Deployment}", out var list)) Timelines[$"{timeline.Namespace}/{timeline.Deployment}"] = list = [];
         list.Insert(0, timeline);
-        TimelinesChanged?.Invoke();
+        Changed?.Invoke(LiveChange.Timelines);
     }
 
     public Dictionary<string, ProbeSnapshot> ProbeSnapshots { get; } = [];
 
-    public ProbeSnapshot? ProbeOf(string ns, string deployment) => ProbeSnapshots.GetValueOrDefault($"{ns}/{deployment}");
-
-    public IReadOnlyList<ProbeSnapshot> Probes => ProbeSnapshots.Values.ToList();
-
-    public event Action? ProbesChanged;
+    public IReadOnlyList<ProbeSnapshot> ProbesOf(string? ns = null, string? deployment = null) =>
+        ns is null || deployment is null ? ProbeSnapshots.Values.ToList() : ProbeSnapshots.TryGetValue($"{ns}/{deployment}", out var probe) ? [probe] : [];
 
     public void SetProbe(ProbeSnapshot probe)
     {
         ProbeSnapshots[$"{probe.Namespace}/{probe.Deployment}"] = probe;
-        ProbesChanged?.Invoke();
+        Changed?.Invoke(LiveChange.Probes);
     }
 
-    public Task<ProbeStart> StartProbeAsync(string ns, string deployment, CancellationToken cancellationToken = default)
+    Task<OperationResult> StartProbe(string ns, string deployment)
     {
         Calls.Add($"StartProbe {ns}/{deployment}");
         var probe = new ProbeSnapshot(ns, deployment, "svc", "http://127.0.0.1:1/", 10, true, null, DateTimeOffset.UtcNow, 0, 0, [], [], []);
         SetProbe(probe);
-        return Task.FromResult(new ProbeStart(OperationOutcome.Succeeded, "Probing svc", probe));
+        return Task.FromResult(new OperationResult(OperationOutcome.Succeeded, "Probing svc"));
     }
 
-    public Task<ProbeStart> StopProbeAsync(string ns, string deployment)
+    Task<OperationResult> StopProbe(string ns, string deployment)
     {
         Calls.Add($"StopProbe {ns}/{deployment}");
-        if (ProbeOf(ns, deployment) is { } probe) SetProbe(probe with { Running = false, StoppedReason = "stopped" });
-        return Task.FromResult(new ProbeStart(OperationOutcome.Succeeded, "Stopped"));
+        if (ProbeSnapshots.GetValueOrDefault($"{ns}/{deployment}") is { } probe) SetProbe(probe with { Running = false, StoppedReason = "stopped" });
+        return Task.FromResult(new OperationResult(OperationOutcome.Succeeded, "Stopped"));
     }
 
     /// <summary>Why the person may not act, or null (the default: they may).</summary>
@@ -142,7 +150,7 @@ public sealed class FakeDashboardClient(IReadOnlyList<DeploymentView> deployment
 
     public Task<string> WhoAsync() => Task.FromResult("tester");
 
-    public Task<string?> WhyNotAsync(string verb, string ns, string resource = "deployments", string group = "apps", CancellationToken cancellationToken = default) => Task.FromResult(Forbidden);
+    public Task<string?> WhyNotAsync(string verb, string ns, CancellationToken cancellationToken = default) => Task.FromResult(Forbidden);
 
     public Task<IReadOnlySet<string>> VisibleNamespacesAsync(IEnumerable<string> namespaces, CancellationToken cancellationToken = default) =>
         Task.FromResult<IReadOnlySet<string>>(namespaces.Where(ns => HiddenNamespaces?.Contains(ns) != true).ToHashSet());
@@ -151,7 +159,6 @@ public sealed class FakeDashboardClient(IReadOnlyList<DeploymentView> deployment
 
     public Task<SafetyReport> CheckSafetyAsync(string ns, string name, CancellationToken cancellationToken = default) => Task.FromResult(Safety);
 
-    public Task<OperationResult> DiffAsync(string ns, string name, long revision, CancellationToken cancellationToken = default) => Task.FromResult(DiffResult);
 
     public static DeploymentView Deployment(string ns, string name, int replicas = 3, int updated = 3, int available = 3, string image = "app:1", bool paused = false,
         string? progressReason = "NewReplicaSetAvailable", string uid = "", string revision = "2", int maxSurge = 1, int maxUnavailable = 0, params ContainerImage[] containers) => new()

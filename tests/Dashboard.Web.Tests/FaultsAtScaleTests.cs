@@ -69,7 +69,7 @@ public sealed class FaultsAtScaleTests(ITestOutputHelper output) : MudTestContex
             sessions.Add(session);
             var viewer = new PodViewer($"page {i}");
             viewers.Add(viewer);
-            var feed = await session.ServiceProvider.GetRequiredService<IDashboardClient>().WatchPodsAsync(Ns);
+            var feed = await session.ServiceProvider.GetRequiredService<IDashboardClient>().WatchAsync<Dashboard.ClusterServices.Model.PodView>(Ns);
             var state = feed.Snapshot.ToDictionary(p => $"{p.Namespace}/{p.Name}");
             viewer.Replace(state.Values.Select(p => KeyValuePair.Create(p.Name, p.ResourceVersion)));
             readers.Add(Task.Run(async () =>

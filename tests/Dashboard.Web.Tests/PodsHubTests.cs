@@ -88,7 +88,7 @@ public sealed class PodsHubTests : IAsyncLifetime
             Assert.True(await stream.MoveNextAsync());
             events.Add(stream.Current);
         }
-        var operations = _factory.Services.GetRequiredService<RolloutOperations>();
+        var operations = _factory.Services.GetRequiredService<Dashboard.ClusterServices.ClusterScope>().Operations;
         Assert.Equal(OperationOutcome.Succeeded, (await operations.ScaleAsync("default", "flask-app", 6, "test")).Outcome);
         JsonElement added;
         do
@@ -128,7 +128,7 @@ public sealed class PodsHubTests : IAsyncLifetime
             enumerators.Add(e);
         }
 
-        var operations = _factory.Services.GetRequiredService<RolloutOperations>();
+        var operations = _factory.Services.GetRequiredService<Dashboard.ClusterServices.ClusterScope>().Operations;
         Assert.Equal(OperationOutcome.Succeeded, (await operations.ScaleAsync("default", "flask-app", 6, "test")).Outcome);
         var newPodNames = await Task.WhenAll(enumerators.Select(async e =>
         {

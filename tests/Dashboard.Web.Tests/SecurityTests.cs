@@ -186,25 +186,25 @@ public sealed partial class SecurityTests
             Assert.Contains("vera may not patch deployments in namespace default", await vera.WhyNotAsync("patch", "default"));
             Assert.Contains("default", await vera.VisibleNamespacesAsync(["default"]));
             // A forced call, as a tampered page would send: the cluster refuses it.
-            var forced = await vera.PauseAsync("default", "flask-app");
+            var forced = await vera.ExecuteAsync(new Pause("default", "flask-app"));
             Assert.Equal(OperationOutcome.Refused, forced.Outcome);
             Assert.Contains("User \"vera\" cannot patch resource \"deployments\"", forced.Message);
             // The probe runs as the dashboard: a read-only person can neither start nor stop one.
-            var probe = await vera.StartProbeAsync("default", "flask-app");
+            var probe = await vera.ExecuteAsync(new StartProbe("default", "flask-app"));
             Assert.Equal(OperationOutcome.Refused, probe.Outcome);
             Assert.Contains("vera may not patch deployments in namespace default", probe.Message);
-            Assert.Null(vera.ProbeOf("default", "flask-app"));
+            Assert.Empty(vera.ProbesOf("default", "flask-app"));
         }
 
         using (var scope = factory.Services.CreateScope())
         {
             var otto = ClientFor(scope, Person("otto", "operator-token", "operators"));
             Assert.Null(await otto.WhyNotAsync("patch", "default"));
-            var probe = await otto.StartProbeAsync("default", "flask-app");
+            var probe = await otto.ExecuteAsync(new StartProbe("default", "flask-app"));
             Assert.True(probe.Ok, probe.Message);
             Assert.DoesNotContain("rollout-dashboard.io", probe.Message);
-            Assert.Equal(OperationOutcome.Succeeded, (await otto.StopProbeAsync("default", "flask-app")).Outcome);
-            Assert.Equal(OperationOutcome.Succeeded, (await otto.PauseAsync("default", "flask-app")).Outcome);
+            Assert.Equal(OperationOutcome.Succeeded, (await otto.ExecuteAsync(new StopProbe("default", "flask-app"))).Outcome);
+            Assert.Equal(OperationOutcome.Succeeded, (await otto.ExecuteAsync(new Pause("default", "flask-app"))).Outcome);
             Assert.NotNull(await otto.WhyNotAsync("patch", "cloud"));
         }
 
@@ -268,14 +268,14 @@ public sealed partial class SecurityTests
         using (var scope = factory.Services.CreateScope())
         {
             var alone = ClientFor(scope, Person("alice@example.com"));
-            var refused = await alone.ScaleAsync("default", "flask-app", 2);
+            var refused = await alone.ExecuteAsync(new Scale("default", "flask-app", 2));
             Assert.Equal(OperationOutcome.Refused, refused.Outcome);
             Assert.Contains("alice@example.com", refused.Message);
         }
         using (var scope = factory.Services.CreateScope())
         {
             var alice = ClientFor(scope, Person("alice@example.com", null, "operators"));
-            Assert.Equal(OperationOutcome.Succeeded, (await alice.ScaleAsync("default", "flask-app", 2)).Outcome);
+            Assert.Equal(OperationOutcome.Succeeded, (await alice.ExecuteAsync(new Scale("default", "flask-app", 2))).Outcome);
         }
     }
 
@@ -311,7 +311,7 @@ public sealed partial class SecurityTests
     [InlineData(AuthMode.Token, ClusterMode.InCluster, "http://0.0.0.0:8080", true)]
     public void Without_sign_in_the_dashboard_starts_only_for_the_embedded_cluster_on_loopback(AuthMode? mode, ClusterMode cluster, string url, bool starts)
     {
-        Action start = () => SecurityRegistration.Validate(new AuthOptions { Mode = mode }, cluster, [url]);
+        Action start = () => StartupChecks.Validate(new AuthOptions { Mode = mode }, cluster, [url]);
 
         if (starts) start();
         else Assert.Contains("Set Auth__Mode=Token", Assert.Throws<InvalidOperationException>(start).Message);
@@ -328,7 +328,7 @@ public sealed partial class SecurityTests
         var configuration = new ConfigurationBuilder()
             .AddInMemoryCollection(new Dictionary<string, string?> { ["urls"] = "http://127.0.0.1:5080", [key] = value }).Build();
 
-        var refused = Assert.Throws<InvalidOperationException>(() => SecurityRegistration.Validate(new AuthOptions(), ClusterMode.Embedded, SecurityRegistration.ListenAddresses(configuration)));
+        var refused = Assert.Throws<InvalidOperationException>(() => StartupChecks.Validate(new AuthOptions(), ClusterMode.Embedded, StartupChecks.ListenAddresses(configuration)));
 
         Assert.Contains("listens beyond loopback", refused.Message);
     }
@@ -421,7 +421,7 @@ public sealed partial class SecurityTests
     [Fact]
     public void A_configured_system_group_stops_the_start()
     {
-        var refused = Assert.Throws<InvalidOperationException>(() => SecurityRegistration.Validate(
+        var refused = Assert.Throws<InvalidOperationException>(() => StartupChecks.Validate(
             new AuthOptions { Mode = AuthMode.Oidc, Oidc = new OidcOptions { Authority = "https://idp.example", ClientId = "x", Groups = ["system:masters"] } }, ClusterMode.InCluster, ["http://0.0.0.0:8080"]));
         Assert.Contains("system: groups are the cluster's own", refused.Message);
     }

@@ -11,6 +11,8 @@ namespace Dashboard.ClusterServices.Probing;
 public sealed record ProbeStart(OperationOutcome Outcome, string Message, ProbeSnapshot? Probe = null)
 {
     public bool Ok => Outcome is OperationOutcome.Succeeded or OperationOutcome.Skipped;
+
+    public OperationResult AsResult() => new(Outcome, Message);
 }
 
 /// <summary>

@@ -1,6 +1,5 @@
+using Dashboard.ClusterServices;
 using Dashboard.ClusterServices.Caching;
-using Dashboard.ClusterServices.Operations;
-using Dashboard.ClusterServices.Resilience;
 using k8s;
 
 namespace Dashboard.Web.Cluster;
@@ -30,22 +29,15 @@ public sealed class ConnectedClientProvider(ClusterConnection connection) : IKub
 
 public static class ClusterServicesRegistration
 {
-    /// <summary>The cluster service layer: shared caches (one watch per resource and scope for the whole process) and rollout operations.</summary>
+    /// <summary>The cluster service layer: the default cluster's scope (one watch per resource and scope for the whole process), other contexts' on demand, and the person's client per circuit.</summary>
     public static IServiceCollection AddClusterServices(this IServiceCollection services)
     {
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<IKubernetesClientProvider, ConnectedClientProvider>();
         services.AddSingleton(new ReflectorOptions());
-        services.AddSingleton(sp => new KubernetesResilience(sp.GetRequiredService<TimeProvider>()));
-        services.AddSingleton(sp => new ClusterCache(
-            sp.GetRequiredService<IKubernetesClientProvider>(), sp.GetRequiredService<ReflectorOptions>(),
-            sp.GetRequiredService<ILoggerFactory>(), sp.GetRequiredService<TimeProvider>()));
-        services.AddSingleton<RolloutOperations>();
-        services.AddSingleton<Dashboard.ClusterServices.Safety.RolloutSafety>();
-        services.AddSingleton(sp => new Dashboard.ClusterServices.Probing.TrafficProbes(
-            sp.GetRequiredService<IKubernetesClientProvider>(), sp.GetRequiredService<KubernetesResilience>(),
-            sp.GetRequiredService<ClusterCache>(), sp.GetRequiredService<TimeProvider>(), ProbeTargetsOf(sp.GetRequiredService<ClusterConnection>())));
-        services.AddSingleton(sp => new Dashboard.ClusterServices.Timeline.RolloutTimelines(sp.GetRequiredService<ClusterCache>(), sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton<ClusterScopeFactory>();
+        services.AddSingleton(sp => sp.GetRequiredService<ClusterScopeFactory>().Create(
+            null, sp.GetRequiredService<IKubernetesClientProvider>(), ProbeTargetsOf(sp.GetRequiredService<ClusterConnection>())));
         services.AddHostedService<RolloutTimelinesHost>();
         services.AddSingleton<ClusterContexts>();
         services.AddSingleton<Dashboard.Web.Security.PermissionCache>();
@@ -69,14 +61,14 @@ public static class ClusterServicesRegistration
 }
 
 /// <summary>Records rollouts from start-up, in the background: an unreachable cluster must not hold up the app's start.</summary>
-public sealed class RolloutTimelinesHost(Dashboard.ClusterServices.Timeline.RolloutTimelines timelines, ClusterConnection connection, ILogger<RolloutTimelinesHost> logger) : BackgroundService
+public sealed class RolloutTimelinesHost(ClusterScope cluster, ClusterConnection connection, ILogger<RolloutTimelinesHost> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         try
         {
             await connection.ConfigurationAsync.WaitAsync(stoppingToken);
-            await timelines.StartAsync(stoppingToken);
+            await cluster.Timelines.StartAsync(stoppingToken);
         }
         catch (OperationCanceledException)
         {

@@ -28,7 +28,7 @@ public static class DashboardStats
     /// <c>GET /stats</c>: the process's memory, open circuits, runtime counters (CPU, thread pool, GC), and each shared cache with its objects,
     /// readers and the longest unread queue among them, and the hub's streams per namespace with theirs (a stalled viewer shows there). Behind sign-in like every page; the load benchmark reads it.
     /// </summary>
-    public static void MapDashboardStats(this WebApplication app) => app.MapGet("/stats", (ClusterCache cache, Dashboard.Web.Hubs.PodEventFeeds feeds, CircuitCounter circuits, IConfiguration configuration, bool? collect) =>
+    public static void MapDashboardStats(this WebApplication app) => app.MapGet("/stats", (Dashboard.ClusterServices.ClusterScope cluster, Dashboard.Web.Hubs.PodEventFeeds feeds, CircuitCounter circuits, IConfiguration configuration, bool? collect) =>
     {
         // A forced full collection stops the whole process: only a benchmark that asked for it by setting may.
         if (collect == true)
@@ -52,7 +52,7 @@ public static class DashboardStats
                 gcPauseMs = GC.GetTotalPauseDuration().TotalMilliseconds,
                 gcCollections = new[] { GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2) },
             },
-            caches = cache.Stats().Select(s => new { resource = s.Resource, @namespace = s.Namespace, objects = s.Objects, readers = s.Readers, mostUnread = s.MostUnread }),
+            caches = cluster.Cache.Stats().Select(s => new { resource = s.Resource, @namespace = s.Namespace, objects = s.Objects, readers = s.Readers, mostUnread = s.MostUnread }),
             hubStreams = feeds.Stats().Select(s => new { @namespace = s.Namespace, pods = s.Pods, streams = s.Streams, mostUnread = s.MostUnread }),
         });
     });

@@ -14,7 +14,7 @@ public sealed record PodFeedStats(string Namespace, int Pods, int Streams, int M
 /// streams, started by the first and stopped with the last. Each turns the namespace's pod and
 /// ReplicaSet changes into hub events once, whatever the number of streams.
 /// </summary>
-public sealed class PodEventFeeds(ClusterCache cache, ReflectorOptions reflector, IOptions<JsonHubProtocolOptions> protocol, ILogger<PodEventFeeds> logger) : IAsyncDisposable
+public sealed class PodEventFeeds(Dashboard.ClusterServices.ClusterScope cluster, ReflectorOptions reflector, IOptions<JsonHubProtocolOptions> protocol, ILogger<PodEventFeeds> logger) : IAsyncDisposable
 {
     readonly Lock _gate = new();
     readonly Dictionary<string, PodEventFeed> _feeds = new(StringComparer.Ordinal);
@@ -26,7 +26,7 @@ public sealed class PodEventFeeds(ClusterCache cache, ReflectorOptions reflector
         lock (_gate)
         {
             if (!_feeds.TryGetValue(ns, out feed!))
-                _feeds[ns] = feed = new PodEventFeed(ns, cache, protocol.Value.PayloadSerializerOptions, reflector.MaxPendingPerReader, logger);
+                _feeds[ns] = feed = new PodEventFeed(ns, cluster.Cache, protocol.Value.PayloadSerializerOptions, reflector.MaxPendingPerReader, logger);
             feed.Users++;
         }
         try

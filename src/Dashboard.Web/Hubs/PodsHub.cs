@@ -32,9 +32,9 @@ public sealed class PodsHub(PodEventFeeds feeds, PersonClients people, AccessRev
     {
         if (InputValidation.LabelError(@namespace) is { } error) throw new HubException(error);
         var person = people.For(Context.User ?? new()) ?? throw new HubException("Sign in first: pods are streamed only to people the cluster lets see them.");
-        if (!await access.AllowedAsync(person, null, "list", "", "pods", @namespace, cancellationToken))
+        if (!await access.AllowedAsync(person, "list", "", "pods", @namespace, cancellationToken))
             throw new HubException($"{person.Name} may not list pods in namespace {@namespace} (the cluster's RBAC decides; ask for a RoleBinding).");
-        if (!await access.NamespaceExistsAsync(person, null, @namespace, cancellationToken))
+        if (!await access.NamespaceExistsAsync(person, @namespace, cancellationToken))
             throw new HubException($"There is no namespace {@namespace}.");
         var open = (StrongBox<int>)Context.Items[OpenStreams]!;
         if (Interlocked.Increment(ref open.Value) > MaxStreamsPerConnection)

@@ -1,21 +1,36 @@
+using System.Security.Claims;
+using Dashboard.ClusterServices;
 using Dashboard.ClusterServices.Caching;
 using Dashboard.ClusterServices.Model;
 using Dashboard.ClusterServices.Operations;
 using Dashboard.ClusterServices.Probing;
 using Dashboard.ClusterServices.Safety;
 using Dashboard.ClusterServices.Timeline;
-using System.Security.Claims;
 using Dashboard.Web.Cluster;
 using Dashboard.Web.Security;
-using k8s;
-using k8s.Models;
 using Microsoft.AspNetCore.Components.Authorization;
 
 namespace Dashboard.Web.Model;
 
+/// <summary>What changed in the live state beside the feeds (flags: one notification may carry several).</summary>
+[Flags]
+public enum LiveChange
+{
+    None = 0,
+    /// <summary>The cluster's freshness (<see cref="IDashboardClient.Health"/>).</summary>
+    Health = 1,
+    /// <summary>A second of some rollout was recorded (<see cref="IDashboardClient.TimelinesOf"/>).</summary>
+    Timelines = 2,
+    /// <summary>A probe started, stopped or recorded a second (<see cref="IDashboardClient.ProbesOf"/>).</summary>
+    Probes = 4,
+    /// <summary>The session moved to another context: everything may differ.</summary>
+    Context = Health | Timelines | Probes,
+}
+
 /// <summary>
-/// The one boundary components talk to: live feeds of views, the cluster's freshness, and the rollout
-/// operations as the signed-in person. Components never see the Kubernetes API.
+/// The one boundary components talk to, as live feeds plus commands: feeds of views and the live state
+/// of the session's cluster (which follow <see cref="UseContext"/>), questions answered as the person,
+/// and one way to execute a rollout command as them. Components never see the Kubernetes API.
 /// </summary>
 public interface IDashboardClient
 {
@@ -25,106 +40,164 @@ public interface IDashboardClient
     /// <summary>The context this browser session looks at (null in-cluster).</summary>
     string? Context { get; }
 
-    /// <summary>Switches this session to another context; feeds opened afterwards read that cluster.</summary>
+    /// <summary>How the dashboard reaches the session's cluster and where it is, for the app bar.</summary>
+    string ClusterDescription { get; }
+
+    /// <summary>Switches this session to another context: feeds opened afterwards, and the live state, read that cluster.</summary>
     void UseContext(string? context);
 
-    /// <summary>Deployments in a namespace, or all namespaces when <paramref name="ns"/> is null. The caller disposes the feed.</summary>
-    Task<IViewFeed<DeploymentView>> WatchDeploymentsAsync(string? ns, CancellationToken cancellationToken = default);
+    /// <summary>
+    /// A feed of <see cref="DeploymentView"/>, <see cref="ReplicaSetView"/>, <see cref="PodView"/> or
+    /// <see cref="EventView"/> in a namespace (all namespaces when null), from the shared caches. The caller disposes it.
+    /// </summary>
+    Task<IViewFeed<TView>> WatchAsync<TView>(string? ns, CancellationToken cancellationToken = default) where TView : class;
 
-    /// <summary>Pods in a namespace, or all namespaces when <paramref name="ns"/> is null. The caller disposes the feed.</summary>
-    Task<IViewFeed<PodView>> WatchPodsAsync(string? ns, CancellationToken cancellationToken = default);
-
-    Task<IViewFeed<ReplicaSetView>> WatchReplicaSetsAsync(string? ns, CancellationToken cancellationToken = default);
-
-    Task<IViewFeed<EventView>> WatchEventsAsync(string? ns, CancellationToken cancellationToken = default);
-
-    /// <summary>How fresh the live data is; <see cref="HealthChanged"/> fires (on any thread) when it changes.</summary>
+    /// <summary>How fresh the live data is.</summary>
     ClusterHealth Health { get; }
-
-    event Action? HealthChanged;
-
-    Task<OperationResult> SetImageAsync(string ns, string name, string? container, string image, string? changeCause, CancellationToken cancellationToken = default);
-    Task<OperationResult> PauseAsync(string ns, string name, CancellationToken cancellationToken = default);
-    Task<OperationResult> ResumeAsync(string ns, string name, CancellationToken cancellationToken = default);
-    Task<OperationResult> RestartAsync(string ns, string name, CancellationToken cancellationToken = default);
-    Task<OperationResult> ScaleAsync(string ns, string name, int replicas, CancellationToken cancellationToken = default);
-    Task<OperationResult> RollbackAsync(string ns, string name, long toRevision, CancellationToken cancellationToken = default);
-
-    /// <summary>The risks to a zero-downtime rollout of this Deployment, each with why and the YAML that fixes it.</summary>
-    Task<SafetyReport> CheckSafetyAsync(string ns, string name, CancellationToken cancellationToken = default);
 
     /// <summary>The last few rollouts of a Deployment recorded while the dashboard runs, newest first.</summary>
     IReadOnlyList<RolloutTimeline> TimelinesOf(string ns, string deployment);
 
-    /// <summary>Raised (on any thread) after a second in which any rollout was recorded.</summary>
-    event Action? TimelinesChanged;
+    /// <summary>The traffic probe of a Deployment, running or last run, if any; every probe of the cluster when <paramref name="deployment"/> is null (the wall).</summary>
+    IReadOnlyList<ProbeSnapshot> ProbesOf(string? ns = null, string? deployment = null);
 
-    /// <summary>The traffic probe of a Deployment, running or last run, if any.</summary>
-    ProbeSnapshot? ProbeOf(string ns, string deployment);
+    /// <summary>Raised (on any thread) when the live state changes; always for the session's current context.</summary>
+    event Action<LiveChange>? Changed;
 
-    /// <summary>Every probe of this cluster (for the wall).</summary>
-    IReadOnlyList<ProbeSnapshot> Probes { get; }
-
-    /// <summary>Raised (on any thread) when a probe starts, stops or records a second.</summary>
-    event Action? ProbesChanged;
-
-    Task<ProbeStart> StartProbeAsync(string ns, string deployment, CancellationToken cancellationToken = default);
-    Task<ProbeStart> StopProbeAsync(string ns, string deployment);
-
-    /// <summary>The signed-in person ("dashboard-user" without sign-in).</summary>
+    /// <summary>The signed-in person ("dashboard-user" without sign-in, "nobody" when sign-in is required and missing).</summary>
     Task<string> WhoAsync();
 
-    /// <summary>Null when the person may <paramref name="verb"/> deployments in <paramref name="ns"/>, else why not (from a SelfSubjectAccessReview, cached briefly).</summary>
-    Task<string?> WhyNotAsync(string verb, string ns, string resource = "deployments", string group = "apps", CancellationToken cancellationToken = default);
+    /// <summary>Null when the person may <paramref name="verb"/> deployments in <paramref name="ns"/>, else why not (a SelfSubjectAccessReview, cached briefly).</summary>
+    Task<string?> WhyNotAsync(string verb, string ns, CancellationToken cancellationToken = default);
 
     /// <summary>The namespaces among <paramref name="namespaces"/> that exist and whose deployments the person may list: the shared caches hold more than a person may see.</summary>
     Task<IReadOnlySet<string>> VisibleNamespacesAsync(IEnumerable<string> namespaces, CancellationToken cancellationToken = default);
 
-    /// <summary>What rolling back to <paramref name="revision"/> would change, as a line diff of the pod template.</summary>
-    Task<OperationResult> DiffAsync(string ns, string name, long revision, CancellationToken cancellationToken = default);
+    /// <summary>The risks to a zero-downtime rollout of this Deployment, each with why and the YAML that fixes it.</summary>
+    Task<SafetyReport> CheckSafetyAsync(string ns, string name, CancellationToken cancellationToken = default);
+
+    /// <summary>Executes <paramref name="command"/> as the signed-in person; the outcome says what happened in a sentence.</summary>
+    Task<OperationResult> ExecuteAsync(RolloutCommand command, CancellationToken cancellationToken = default);
 }
 
 /// <summary>
-/// One browser session's view of the service layer: the context it picked, and operations acting as
-/// the person signed in. Scoped per circuit; the caches behind it are shared by everyone.
+/// One browser session's view of the service layer: the context it picked, and commands acting as the
+/// person signed in. Scoped per circuit (disposed with it); the caches behind it are shared by everyone.
 /// </summary>
-public sealed class DashboardClient(ClusterContexts clusters, PersonClients people, AccessReviews access, AuthenticationStateProvider authentication) : IDashboardClient
+public sealed class DashboardClient(ClusterContexts clusters, PersonClients people, AccessReviews access, AuthenticationStateProvider authentication) : IDashboardClient, IDisposable
 {
     ClusterScope _scope = clusters.Get(null);
+    readonly Lock _gate = new();
+    Action<LiveChange>? _changed;
 
-    ClusterCache Cache => _scope.Cache;
-
-    async Task<Person?> PersonAsync()
+    async Task<ActingPerson?> PersonAsync()
     {
         ClaimsPrincipal user;
         try { user = (await authentication.GetAuthenticationStateAsync()).User; }
         catch (InvalidOperationException) { user = new ClaimsPrincipal(new ClaimsIdentity()); } // outside a circuit: nobody signed in
-        var person = people.For(user, _scope.Context);
-        // Without sign-in the session acts as the dashboard on whichever context it picked.
-        return people.Mode == AuthMode.None ? person! with { Operations = _scope.Operations } : person;
+        return people.For(user, _scope.Context);
     }
 
     static readonly OperationResult SignInFirst = new(OperationOutcome.Refused, "Sign in to change anything: actions run with your own Kubernetes identity.");
 
-    async Task<OperationResult> ActAsync(Func<string, RolloutOperations, Task<OperationResult>> action)
+    public IReadOnlyList<string> Contexts => clusters.Names;
+
+    // The default scope is made before the connection knows its context: it stands for whichever that is.
+    public string? Context => _scope.Context ?? clusters.Default;
+
+    public string ClusterDescription => clusters.Describe(_scope.Context);
+
+    public void UseContext(string? context)
     {
-        var person = await PersonAsync();
-        return person is null ? SignInFirst : await action(person.Name, person.Operations);
+        var next = clusters.Get(context);
+        lock (_gate)
+        {
+            if (ReferenceEquals(next, _scope)) return;
+            if (_changed is not null) Unbind(_scope);
+            _scope = next;
+            if (_changed is not null) Bind(_scope);
+        }
+        _changed?.Invoke(LiveChange.Context);
+    }
+
+    public async Task<IViewFeed<TView>> WatchAsync<TView>(string? ns, CancellationToken cancellationToken = default) where TView : class
+    {
+        var cache = _scope.Cache;
+        return typeof(TView) switch
+        {
+            var t when t == typeof(DeploymentView) => (IViewFeed<TView>)(object)await cache.SubscribeDeploymentsAsync(ns, cancellationToken),
+            var t when t == typeof(PodView) => (IViewFeed<TView>)(object)await cache.SubscribePodsAsync(ns, cancellationToken),
+            var t when t == typeof(ReplicaSetView) => (IViewFeed<TView>)(object)await cache.SubscribeReplicaSetsAsync(ns, cancellationToken),
+            var t when t == typeof(EventView) => (IViewFeed<TView>)(object)await cache.SubscribeEventsAsync(ns, cancellationToken),
+            _ => throw new NotSupportedException($"There is no feed of {typeof(TView).Name}."),
+        };
+    }
+
+    public ClusterHealth Health => _scope.Cache.Health();
+
+    public IReadOnlyList<RolloutTimeline> TimelinesOf(string ns, string deployment) => _scope.Timelines.For(ns, deployment);
+
+    public IReadOnlyList<ProbeSnapshot> ProbesOf(string? ns = null, string? deployment = null) =>
+        ns is null || deployment is null ? _scope.Probes.All() : _scope.Probes.Find(ns, deployment) is { } probe ? [probe] : [];
+
+    // Bound to the scope only while someone listens, and moved with the session's context, so a handler
+    // always hears the cluster the session looks at and nothing keeps a closed circuit alive.
+    public event Action<LiveChange>? Changed
+    {
+        add
+        {
+            lock (_gate)
+            {
+                if (_changed is null) Bind(_scope);
+                _changed += value;
+            }
+        }
+        remove
+        {
+            lock (_gate)
+            {
+                _changed -= value;
+                if (_changed is null) Unbind(_scope);
+            }
+        }
+    }
+
+    void OnHealth() => _changed?.Invoke(LiveChange.Health);
+    void OnTimelines() => _changed?.Invoke(LiveChange.Timelines);
+    void OnProbes() => _changed?.Invoke(LiveChange.Probes);
+
+    void Bind(ClusterScope scope)
+    {
+        scope.Cache.HealthChanged += OnHealth;
+        scope.Timelines.Changed += OnTimelines;
+        scope.Probes.Changed += OnProbes;
+    }
+
+    void Unbind(ClusterScope scope)
+    {
+        scope.Cache.HealthChanged -= OnHealth;
+        scope.Timelines.Changed -= OnTimelines;
+        scope.Probes.Changed -= OnProbes;
+    }
+
+    public void Dispose()
+    {
+        lock (_gate)
+        {
+            if (_changed is not null) Unbind(_scope);
+            _changed = null;
+        }
     }
 
     public async Task<string> WhoAsync() => (await PersonAsync())?.Name ?? "nobody";
 
-    public async Task<string?> WhyNotAsync(string verb, string ns, string resource = "deployments", string group = "apps", CancellationToken cancellationToken = default)
-    {
-        var person = await PersonAsync();
-        if (person is null) return SignInFirst.Message;
-        return await AllowedAsync(person, verb, group, resource, ns, cancellationToken)
-            ? null
-            : $"{person.Name} may not {verb} {resource} in namespace {ns} (the cluster's RBAC decides; ask for a RoleBinding).";
-    }
+    public async Task<string?> WhyNotAsync(string verb, string ns, CancellationToken cancellationToken = default) =>
+        await PersonAsync() is not { } person ? SignInFirst.Message : await WhyNotAsync(person, verb, ns, cancellationToken);
 
-    Task<bool> AllowedAsync(Person person, string verb, string group, string resource, string ns, CancellationToken cancellationToken) =>
-        access.AllowedAsync(person, _scope.Context, verb, group, resource, ns, cancellationToken);
+    async Task<string?> WhyNotAsync(ActingPerson person, string verb, string ns, CancellationToken cancellationToken) =>
+        await access.AllowedAsync(person, verb, "apps", "deployments", ns, cancellationToken)
+            ? null
+            : $"{person.Name} may not {verb} deployments in namespace {ns} (the cluster's RBAC decides; ask for a RoleBinding).";
 
     public async Task<IReadOnlySet<string>> VisibleNamespacesAsync(IEnumerable<string> namespaces, CancellationToken cancellationToken = default)
     {
@@ -132,117 +205,41 @@ public sealed class DashboardClient(ClusterContexts clusters, PersonClients peop
         var person = await PersonAsync();
         if (person is null) return visible;
         // A namespace that does not exist has nothing to see, and a page of it would open caches for nothing.
-        var existing = await Task.WhenAll(namespaces.Distinct(StringComparer.Ordinal).Select(async ns => (ns, exists: await access.NamespaceExistsAsync(person, _scope.Context, ns, cancellationToken))));
+        var existing = await Task.WhenAll(namespaces.Distinct(StringComparer.Ordinal).Select(async ns => (ns, exists: await access.NamespaceExistsAsync(person, ns, cancellationToken))));
         var all = existing.Where(e => e.exists).Select(e => e.ns).ToList();
         if (people.Mode == AuthMode.None) return all.ToHashSet(StringComparer.Ordinal);
         // One review answers for every namespace when the person may list cluster-wide; otherwise ask for each, together.
-        if (await AllowedAsync(person, "list", "apps", "deployments", "", cancellationToken)) return all.ToHashSet(StringComparer.Ordinal);
-        var answers = await Task.WhenAll(all.Select(async ns => (ns, allowed: await AllowedAsync(person, "list", "apps", "deployments", ns, cancellationToken))));
+        if (await access.AllowedAsync(person, "list", "apps", "deployments", "", cancellationToken)) return all.ToHashSet(StringComparer.Ordinal);
+        var answers = await Task.WhenAll(all.Select(async ns => (ns, allowed: await access.AllowedAsync(person, "list", "apps", "deployments", ns, cancellationToken))));
         foreach (var (ns, allowed) in answers)
             if (allowed) visible.Add(ns);
         return visible;
     }
 
-    public IReadOnlyList<string> Contexts => clusters.Names;
-
-    public string? Context => _scope.Context;
-
-    public void UseContext(string? context)
-    {
-        if (context == _scope.Context) return;
-        var next = clusters.Get(context);
-        foreach (var handler in _healthHandlers)
-        {
-            _scope.Cache.HealthChanged -= handler;
-            next.Cache.HealthChanged += handler;
-        }
-        _scope = next;
-        foreach (var handler in _healthHandlers) handler();
-    }
-
-    public async Task<IViewFeed<DeploymentView>> WatchDeploymentsAsync(string? ns, CancellationToken cancellationToken = default) =>
-        await Cache.SubscribeDeploymentsAsync(ns, cancellationToken);
-
-    public async Task<IViewFeed<PodView>> WatchPodsAsync(string? ns, CancellationToken cancellationToken = default) =>
-        await Cache.SubscribePodsAsync(ns, cancellationToken);
-
-    public async Task<IViewFeed<ReplicaSetView>> WatchReplicaSetsAsync(string? ns, CancellationToken cancellationToken = default) =>
-        await Cache.SubscribeReplicaSetsAsync(ns, cancellationToken);
-
-    public async Task<IViewFeed<EventView>> WatchEventsAsync(string? ns, CancellationToken cancellationToken = default) =>
-        await Cache.SubscribeEventsAsync(ns, cancellationToken);
-
-    public ClusterHealth Health => Cache.Health();
-
-    readonly List<Action> _healthHandlers = [];
-
-    public event Action? HealthChanged
-    {
-        add
-        {
-            if (value is null) return;
-            _healthHandlers.Add(value);
-            Cache.HealthChanged += value;
-        }
-        remove
-        {
-            if (value is null) return;
-            _healthHandlers.Remove(value);
-            Cache.HealthChanged -= value;
-        }
-    }
-
-    public Task<OperationResult> SetImageAsync(string ns, string name, string? container, string image, string? changeCause, CancellationToken cancellationToken = default) =>
-        ActAsync((actor, operations) => operations.SetImageAsync(ns, name, container, image, changeCause, actor, cancellationToken: cancellationToken));
-
-    public Task<OperationResult> PauseAsync(string ns, string name, CancellationToken cancellationToken = default) =>
-        ActAsync((actor, operations) => operations.PauseAsync(ns, name, actor, cancellationToken));
-
-    public Task<OperationResult> ResumeAsync(string ns, string name, CancellationToken cancellationToken = default) =>
-        ActAsync((actor, operations) => operations.ResumeAsync(ns, name, actor, cancellationToken));
-
-    public Task<OperationResult> RestartAsync(string ns, string name, CancellationToken cancellationToken = default) =>
-        ActAsync((actor, operations) => operations.RestartAsync(ns, name, actor, cancellationToken));
-
-    public Task<OperationResult> ScaleAsync(string ns, string name, int replicas, CancellationToken cancellationToken = default) =>
-        ActAsync((actor, operations) => operations.ScaleAsync(ns, name, replicas, actor, cancellationToken));
-
-    public Task<OperationResult> RollbackAsync(string ns, string name, long toRevision, CancellationToken cancellationToken = default) =>
-        ActAsync((actor, operations) => operations.RollbackAsync(ns, name, toRevision, actor, cancellationToken: cancellationToken));
-
-    public Task<OperationResult> DiffAsync(string ns, string name, long revision, CancellationToken cancellationToken = default) =>
-        ActAsync((_, operations) => operations.DiffAsync(ns, name, revision, cancellationToken));
-
-    public IReadOnlyList<RolloutTimeline> TimelinesOf(string ns, string deployment) => _scope.Timelines.For(ns, deployment);
-
-    public event Action? TimelinesChanged
-    {
-        add => _scope.Timelines.Changed += value;
-        remove => _scope.Timelines.Changed -= value;
-    }
-
-    public ProbeSnapshot? ProbeOf(string ns, string deployment) => _scope.Probes.Find(ns, deployment);
-
-    public IReadOnlyList<ProbeSnapshot> Probes => _scope.Probes.All();
-
-    public event Action? ProbesChanged
-    {
-        add => _scope.Probes.Changed += value;
-        remove => _scope.Probes.Changed -= value;
-    }
-
-    // A probe sends traffic as the dashboard, not as the person: starting or stopping one takes the same
-    // right as changing the Deployment, asked of the cluster for this person first.
-    public async Task<ProbeStart> StartProbeAsync(string ns, string deployment, CancellationToken cancellationToken = default) =>
-        await WhyNotAsync("patch", ns, cancellationToken: cancellationToken) is { } why
-            ? new ProbeStart(OperationOutcome.Refused, why)
-            : await _scope.Probes.StartAsync(ns, deployment, cancellationToken: cancellationToken);
-
-    public async Task<ProbeStart> StopProbeAsync(string ns, string deployment) =>
-        await WhyNotAsync("patch", ns) is { } why
-            ? new ProbeStart(OperationOutcome.Refused, why)
-            : await _scope.Probes.StopAsync(ns, deployment);
-
     public Task<SafetyReport> CheckSafetyAsync(string ns, string name, CancellationToken cancellationToken = default) =>
         _scope.Safety.CheckAsync(ns, name, cancellationToken);
+
+    public async Task<OperationResult> ExecuteAsync(RolloutCommand command, CancellationToken cancellationToken = default)
+    {
+        if (await PersonAsync() is not { } person) return SignInFirst;
+        var operations = person.Operations;
+        var (ns, name, actor) = (command.Namespace, command.Name, person.Name);
+        switch (command)
+        {
+            case SetImage c: return await operations.SetImageAsync(ns, name, c.Container, c.Image, c.ChangeCause, actor, cancellationToken: cancellationToken);
+            case Pause: return await operations.PauseAsync(ns, name, actor, cancellationToken);
+            case Resume: return await operations.ResumeAsync(ns, name, actor, cancellationToken);
+            case Restart: return await operations.RestartAsync(ns, name, actor, cancellationToken);
+            case Scale c: return await operations.ScaleAsync(ns, name, c.Replicas, actor, cancellationToken);
+            case Rollback c: return await operations.RollbackAsync(ns, name, c.ToRevision, actor, cancellationToken: cancellationToken);
+            case Diff c: return await operations.DiffAsync(ns, name, c.Revision, cancellationToken);
+            // A probe sends traffic as the dashboard, not as the person: it takes the right to change the
+            // Deployment, asked of the cluster for this person first.
+            case StartProbe or StopProbe when await WhyNotAsync(person, command.Verb, ns, cancellationToken) is { } why:
+                return new OperationResult(OperationOutcome.Refused, why);
+            case StartProbe: return (await _scope.Probes.StartAsync(ns, name, cancellationToken: cancellationToken)).AsResult();
+            case StopProbe: return (await _scope.Probes.StopAsync(ns, name)).AsResult();
+            default: throw new NotSupportedException($"{command.GetType().Name} is not a rollout command this dashboard knows.");
+        }
+    }
 }

@@ -10,10 +10,10 @@ namespace Dashboard.Web.Security;
 /// </summary>
 public sealed class AccessReviews(PersonClients people, PermissionCache permissions)
 {
-    public async Task<bool> AllowedAsync(Person person, string? context, string verb, string group, string resource, string ns, CancellationToken cancellationToken)
+    public async Task<bool> AllowedAsync(ActingPerson person, string verb, string group, string resource, string ns, CancellationToken cancellationToken)
     {
         if (people.Mode == AuthMode.None) return true;
-        var key = PermissionCache.Key(context, person.Name, verb, group, resource, ns);
+        var key = PermissionCache.Key(person.Context, person.Name, verb, group, resource, ns);
         if (permissions.TryGet(key, out var known)) return known;
         bool allowed;
         try
@@ -38,9 +38,9 @@ public sealed class AccessReviews(PersonClients people, PermissionCache permissi
     /// namespace nobody created costs no cache and no watch: pages and streams of made-up names stop here.
     /// A person who may not get namespaces is not refused by this (their RBAC review decides).
     /// </summary>
-    public async Task<bool> NamespaceExistsAsync(Person person, string? context, string ns, CancellationToken cancellationToken)
+    public async Task<bool> NamespaceExistsAsync(ActingPerson person, string ns, CancellationToken cancellationToken)
     {
-        var key = PermissionCache.Key(context, person.Name, "exists", "", "namespaces", ns);
+        var key = PermissionCache.Key(person.Context, person.Name, "exists", "", "namespaces", ns);
         if (permissions.TryGet(key, out var known)) return known;
         bool exists;
         try

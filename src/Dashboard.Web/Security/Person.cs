@@ -4,7 +4,7 @@ using System.Security.Cryptography;
 using System.Text;
 using Dashboard.ClusterServices.Caching;
 using Dashboard.ClusterServices.Operations;
-using Dashboard.ClusterServices.Resilience;
+using Dashboard.ClusterServices;
 using Dashboard.Web.Cluster;
 using k8s;
 using k8s.Models;
@@ -12,8 +12,14 @@ using Microsoft.Extensions.Options;
 
 namespace Dashboard.Web.Security;
 
-/// <summary>Who acts, and the clients that act as them: the cluster's RBAC decides what they may do.</summary>
-public sealed record Person(string Name, IReadOnlyList<string> Groups, IKubernetesClientProvider Clients, RolloutOperations Operations);
+/// <summary>Who acts: a name and groups, as the cluster's RBAC knows them.</summary>
+public sealed record Person(string Name, IReadOnlyList<string> Groups);
+
+/// <summary>A person on one cluster: the clients that act as them there and the rollout operations through those clients.</summary>
+public sealed record ActingPerson(Person Person, string? Context, IKubernetesClientProvider Clients, RolloutOperations Operations)
+{
+    public string Name => Person.Name;
+}
 
 public static class PersonClaims
 {
@@ -41,33 +47,39 @@ public sealed class ImpersonationHandler(string user, IReadOnlyList<string> grou
 /// bearer token, with <c>Oidc</c> the dashboard's credentials impersonating them and their groups, with
 /// <c>None</c> the dashboard's own. Reads for the shared caches never go through these.
 /// </summary>
-public sealed class PersonClients(ClusterConnection connection, IKubernetesClientProvider shared, RolloutOperations sharedOperations,
-    KubernetesResilience resilience, IOptions<AuthOptions> options, ILoggerFactory loggers, TimeProvider clock) : IDisposable
+public sealed class PersonClients(ClusterConnection connection, ClusterContexts clusters, ClusterScopeFactory scopes, IOptions<AuthOptions> options) : IDisposable
 {
-    readonly ConcurrentDictionary<string, Lazy<Person>> _people = new(StringComparer.Ordinal);
+    readonly ConcurrentDictionary<string, Lazy<ActingPerson>> _people = new(StringComparer.Ordinal);
     readonly ConcurrentBag<KubernetesClientProvider> _owned = [];
 
     public AuthMode Mode => options.Value.Mode ?? AuthMode.None;
 
-    /// <summary>The person and their clients on a context's cluster (null: the dashboard's own); null when sign-in is required and nobody signed in.</summary>
-    public Person? For(ClaimsPrincipal user, string? context = null)
+    /// <summary>Who signed in; null when sign-in is required and nobody did.</summary>
+    public Person? Who(ClaimsPrincipal user)
     {
-        if (Mode == AuthMode.None) return new Person("dashboard-user", [], shared, sharedOperations);
+        if (Mode == AuthMode.None) return new Person("dashboard-user", []);
         if (user.Identity?.IsAuthenticated != true) return null;
-        var name = user.Identity.Name ?? "unknown";
-        var groups = user.FindAll(PersonClaims.Group).Select(c => c.Value).ToList();
+        return new Person(user.Identity.Name ?? "unknown", user.FindAll(PersonClaims.Group).Select(c => c.Value).ToList());
+    }
+
+    /// <summary>The person and their clients on a context's cluster (null: the dashboard's own); null when sign-in is required and nobody signed in.</summary>
+    public ActingPerson? For(ClaimsPrincipal user, string? context = null)
+    {
+        if (Who(user) is not { } person) return null;
+        var scope = clusters.Get(context);
+        // Without sign-in everyone acts as the dashboard, on whichever cluster they picked.
+        if (Mode == AuthMode.None) return new ActingPerson(person, scope.Context, scope.Clients, scope.Operations);
         var token = user.FindFirst(PersonClaims.Token)?.Value;
-        if (context == connection.Context) context = null;
-        var key = (Mode == AuthMode.Token ? $"token:{Hash(token ?? "")}" : $"oidc:{name}:{string.Join(',', groups)}") + $"@{context}";
-        return _people.GetOrAdd(key, _ => new Lazy<Person>(() =>
+        var key = (Mode == AuthMode.Token ? $"token:{Hash(token ?? "")}" : $"oidc:{person.Name}:{string.Join(',', person.Groups)}") + $"@{scope.Context}";
+        return _people.GetOrAdd(key, _ => new Lazy<ActingPerson>(() =>
         {
-            var cluster = context is null ? connection.ConfigurationAsync.Result : connection.ConfigurationFor(context);
+            var cluster = scope.Context is null || scope.Context == connection.Context ? connection.ConfigurationAsync.Result : connection.ConfigurationFor(scope.Context);
             // Token: the person's own token is the only credential. Oidc: the dashboard's credentials, impersonating them.
             var clients = Mode == AuthMode.Token
                 ? new KubernetesClientProvider(ClientConfiguration.For(cluster, token))
-                : new KubernetesClientProvider(cluster, requestHandlers: new ImpersonationHandler(name, groups));
+                : new KubernetesClientProvider(cluster, requestHandlers: new ImpersonationHandler(person.Name, person.Groups));
             _owned.Add(clients);
-            return new Person(name, groups, clients, new RolloutOperations(clients, resilience, loggers.CreateLogger<RolloutOperations>(), clock));
+            return new ActingPerson(person, scope.Context, clients, scopes.OperationsFor(clients, scope.Resilience));
         })).Value;
     }
 

@@ -98,12 +98,12 @@ public sealed partial class DeploymentPage
                 _invalid = $"You may not see deployments in namespace \"{Namespace}\", or it does not exist.";
                 return;
             }
-            _forbidden = await Client.WhyNotAsync("patch", Namespace, cancellationToken: Stopping);
+            _forbidden = await Client.WhyNotAsync("patch", Namespace, Stopping);
             // Namespace-scoped caches: shared by every viewer of this namespace, and small however large the cluster.
-            Follow(await Client.WatchDeploymentsAsync(Namespace, Stopping), _deployments, RefreshSafetyWhenSpecChanges);
-            Follow(await Client.WatchReplicaSetsAsync(Namespace, Stopping), _replicaSets);
-            Follow(await Client.WatchPodsAsync(Namespace, Stopping), _pods);
-            Follow(await Client.WatchEventsAsync(Namespace, Stopping), _events);
+            Follow(await Client.WatchAsync<DeploymentView>(Namespace, Stopping), _deployments, RefreshSafetyWhenSpecChanges);
+            Follow(await Client.WatchAsync<ReplicaSetView>(Namespace, Stopping), _replicaSets);
+            Follow(await Client.WatchAsync<PodView>(Namespace, Stopping), _pods);
+            Follow(await Client.WatchAsync<EventView>(Namespace, Stopping), _events);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
@@ -114,21 +114,21 @@ public sealed partial class DeploymentPage
         RefreshSafetyWhenSpecChanges();
         // A prerender that stopped waiting is disposed by now: subscribing would outlive it.
         if (Stopping.IsCancellationRequested) return;
-        _probe = Client.ProbeOf(Namespace, Name);
-        Client.ProbesChanged += OnProbesChanged;
+        _probe = Probe();
         _timelines = Client.TimelinesOf(Namespace, Name);
-        Client.TimelinesChanged += OnTimelinesChanged;
+        Client.Changed += OnLiveChanged;
     }
 
-    void OnTimelinesChanged()
-    {
-        _ = InvokeAsync(() => _timelines = Client.TimelinesOf(Namespace, Name));
-        RequestRender();
-    }
+    ProbeSnapshot? Probe() => Client.ProbesOf(Namespace, Name).FirstOrDefault();
 
-    void OnProbesChanged()
+    void OnLiveChanged(LiveChange change)
     {
-        _ = InvokeAsync(() => _probe = Client.ProbeOf(Namespace, Name));
+        if ((change & (LiveChange.Timelines | LiveChange.Probes)) == 0) return;
+        _ = InvokeAsync(() =>
+        {
+            if (change.HasFlag(LiveChange.Timelines)) _timelines = Client.TimelinesOf(Namespace, Name);
+            if (change.HasFlag(LiveChange.Probes)) _probe = Probe();
+        });
         RequestRender();
     }
 
@@ -137,9 +137,9 @@ public sealed partial class DeploymentPage
         _probeBusy = true;
         try
         {
-            var start = await Client.StartProbeAsync(Namespace, Name, Stopping);
-            _probe = start.Probe ?? Client.ProbeOf(Namespace, Name);
-            if (!start.Ok) _result = new OperationResult(start.Outcome, start.Message);
+            var start = await Client.ExecuteAsync(new StartProbe(Namespace, Name), Stopping);
+            _probe = Probe();
+            if (!start.Ok) _result = start;
         }
         finally
         {
@@ -152,8 +152,8 @@ public sealed partial class DeploymentPage
         _probeBusy = true;
         try
         {
-            await Client.StopProbeAsync(Namespace, Name);
-            _probe = Client.ProbeOf(Namespace, Name);
+            await Client.ExecuteAsync(new StopProbe(Namespace, Name));
+            _probe = Probe();
         }
         finally
         {
@@ -163,8 +163,7 @@ public sealed partial class DeploymentPage
 
     public override async ValueTask DisposeAsync()
     {
-        Client.ProbesChanged -= OnProbesChanged;
-        Client.TimelinesChanged -= OnTimelinesChanged;
+        Client.Changed -= OnLiveChanged;
         await base.DisposeAsync();
     }
 
@@ -222,20 +221,20 @@ public sealed partial class DeploymentPage
     {
         { x => x.Deployment, d },
         { x => x.Safety, _safety },
-        { x => x.Run, (container, image, cause) => Client.SetImageAsync(Namespace, Name, container, image, cause) },
+        { x => x.Run, (container, image, cause) => Client.ExecuteAsync(new SetImage(Namespace, Name, container, image, cause)) },
     });
 
     Task OpenPauseAsync() => Confirm("Pause rollout", "pause",
         $"Pauses the rollout of {Name}: changes to its pod template are recorded but not rolled out until it is resumed. Running pods stay as they are.",
-        Color.Warning, () => Client.PauseAsync(Namespace, Name));
+        Color.Warning, () => Client.ExecuteAsync(new Pause(Namespace, Name)));
 
     Task OpenResumeAsync() => Confirm("Resume rollout", "resume",
         $"Resumes the rollout of {Name}: any template change made while it was paused rolls out now.",
-        Color.Success, () => Client.ResumeAsync(Namespace, Name));
+        Color.Success, () => Client.ExecuteAsync(new Resume(Namespace, Name)));
 
     Task OpenRestartAsync() => Current is not { } d ? Task.CompletedTask : Confirm("Restart", "restart",
         $"Replaces every pod of {Name} with a new one running the same images, as kubectl rollout restart does ({DeploymentDetails.StrategyText(d)}).",
-        Color.Primary, () => Client.RestartAsync(Namespace, Name), _safety);
+        Color.Primary, () => Client.ExecuteAsync(new Restart(Namespace, Name)), _safety);
 
     Task Confirm(string title, string kind, string message, Color color, Func<Task<OperationResult>> run, SafetyReport? safety = null) => ShowAsync(title, new DialogParameters<ConfirmDialog>
     {
@@ -256,14 +255,14 @@ public sealed partial class DeploymentPage
     Task OpenScaleAsync() => Current is not { } d ? Task.CompletedTask : ShowAsync("Scale", new DialogParameters<ScaleDialog>
     {
         { x => x.Deployment, d },
-        { x => x.Run, replicas => Client.ScaleAsync(Namespace, Name, replicas) },
+        { x => x.Run, replicas => Client.ExecuteAsync(new Scale(Namespace, Name, replicas)) },
     });
 
     Task OpenRollbackAsync(HistoryRow row) => Current is not { } d ? Task.CompletedTask : ShowAsync($"Roll back to revision {row.Revision}", new DialogParameters<RollbackDialog>
     {
         { x => x.Deployment, d },
         { x => x.Revision, row },
-        { x => x.LoadDiff, () => Client.DiffAsync(Namespace, Name, row.Revision) },
-        { x => x.Run, () => Client.RollbackAsync(Namespace, Name, row.Revision) },
+        { x => x.LoadDiff, () => Client.ExecuteAsync(new Diff(Namespace, Name, row.Revision)) },
+        { x => x.Run, () => Client.ExecuteAsync(new Rollback(Namespace, Name, row.Revision)) },
     });
 }

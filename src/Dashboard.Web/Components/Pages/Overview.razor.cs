@@ -56,9 +56,9 @@ public sealed partial class Overview
         try
         {
             if (ContextQuery is not null) Client.UseContext(ContextQuery);
-            Follow(await Client.WatchDeploymentsAsync(null, Stopping), _deployments, RefreshNamespaces);
-            Follow(await Client.WatchReplicaSetsAsync(null, Stopping), _replicaSets);
-            Follow(await Client.WatchPodsAsync(null, Stopping), _pods);
+            Follow(await Client.WatchAsync<DeploymentView>(null, Stopping), _deployments, RefreshNamespaces);
+            Follow(await Client.WatchAsync<ReplicaSetView>(null, Stopping), _replicaSets);
+            Follow(await Client.WatchAsync<PodView>(null, Stopping), _pods);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {

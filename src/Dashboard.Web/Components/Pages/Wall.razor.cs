@@ -68,9 +68,7 @@ public sealed partial class Wall
             return;
         }
         _health = Client.Health;
-        Client.HealthChanged += OnOutsideChange;
-        Client.TimelinesChanged += OnOutsideChange;
-        Client.ProbesChanged += OnOutsideChange;
+        Client.Changed += OnOutsideChange;
         try
         {
             // One namespace: its own small caches; several or all: the shared all-namespace ones. A namespace of
@@ -85,9 +83,9 @@ public sealed partial class Wall
                     return;
                 }
             }
-            Follow(await Client.WatchDeploymentsAsync(scope, Stopping), _deployments, OnDeploymentsChanged);
-            Follow(await Client.WatchReplicaSetsAsync(scope, Stopping), _replicaSets, Rebuild);
-            Follow(await Client.WatchPodsAsync(scope, Stopping), _pods, Rebuild);
+            Follow(await Client.WatchAsync<DeploymentView>(scope, Stopping), _deployments, OnDeploymentsChanged);
+            Follow(await Client.WatchAsync<ReplicaSetView>(scope, Stopping), _replicaSets, Rebuild);
+            Follow(await Client.WatchAsync<PodView>(scope, Stopping), _pods, Rebuild);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
@@ -101,7 +99,7 @@ public sealed partial class Wall
         if (!Prerendering && !Stopping.IsCancellationRequested) _tick = Clock.CreateTimer(_ => OnTick(), null, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
     }
 
-    void OnOutsideChange() => _ = InvokeAsync(() =>
+    void OnOutsideChange(LiveChange change) => _ = InvokeAsync(() =>
     {
         _health = Client.Health;
         Rebuild();
@@ -155,7 +153,7 @@ public sealed partial class Wall
         var deployments = _deployments.Items.Where(d => _visibility.Allows(d.Namespace) && (wanted is null || wanted.Contains(d.Namespace))).ToList();
         var setsByNamespace = _replicaSets.Items.ToLookup(rs => rs.Namespace);
         var podsByNamespace = _pods.Items.ToLookup(p => p.Namespace);
-        var probes = Client.Probes.ToDictionary(p => $"{p.Namespace}/{p.Deployment}", StringComparer.Ordinal);
+        var probes = Client.ProbesOf().ToDictionary(p => $"{p.Namespace}/{p.Deployment}", StringComparer.Ordinal);
         return WallTile.Order(deployments.Select(d =>
         {
             var details = DeploymentDetails.Build(d, setsByNamespace[d.Namespace], podsByNamespace[d.Namespace], []);
@@ -177,9 +175,7 @@ public sealed partial class Wall
     public override async ValueTask DisposeAsync()
     {
         _tick?.Dispose();
-        Client.HealthChanged -= OnOutsideChange;
-        Client.TimelinesChanged -= OnOutsideChange;
-        Client.ProbesChanged -= OnOutsideChange;
+        Client.Changed -= OnOutsideChange;
         await base.DisposeAsync();
     }
 }
