@@ -2,6 +2,8 @@ using k8s;
 using k8s.Autorest;
 using k8s.Models;
 using Microsoft.Extensions.Logging;
+using Polly;
+using Polly.Retry;
 
 namespace Dashboard.ClusterServices.Caching;
 
@@ -29,7 +31,7 @@ public sealed class ReflectorOptions
 /// One resource in one namespace scope (or all), kept in memory by one reflector: a paged list, then
 /// a watch from the list's resourceVersion with bookmarks. A watch that ends is resumed from the last
 /// resourceVersion; a 410 Expired relists and emits deletions for whatever vanished; a silent watch
-/// is restarted by an idle watchdog; failures back off with jitter. Any number of readers share it.
+/// is restarted by an idle watchdog; failures are retried through Polly with backoff and jitter. Any number of readers share it.
 /// </summary>
 public sealed class SharedCache<TObject, TView> : ICacheHealthSource, IAsyncDisposable
     where TObject : IKubernetesObject<V1ObjectMeta>
@@ -181,98 +183,118 @@ public sealed class SharedCache<TObject, TView> : ICacheHealthSource, IAsyncDisp
         return resourceVersion;
     }
 
+    /// <summary>
+    /// The reflector's pacing, Polly's: a failed round (list or watch) is retried for as long as the cache
+    /// lives, with exponential backoff and jitter between <see cref="ReflectorOptions.MinBackoff"/> and
+    /// <see cref="ReflectorOptions.MaxBackoff"/> (so many dashboards reconnecting after an apiserver restart
+    /// do not arrive together), and never sooner than an overloaded API server's Retry-After.
+    /// </summary>
+    ResiliencePipeline Retry() => new ResiliencePipelineBuilder { TimeProvider = _clock }
+        .AddRetry(new RetryStrategyOptions
+        {
+            ShouldHandle = new PredicateBuilder().Handle<Exception>(e => e is not OperationCanceledException || !_stop.IsCancellationRequested),
+            MaxRetryAttempts = int.MaxValue,
+            BackoffType = DelayBackoffType.Exponential,
+            UseJitter = true,
+            Delay = _options.MinBackoff,
+            MaxDelay = _options.MaxBackoff,
+            DelayGenerator = args => ValueTask.FromResult(Resilience.KubernetesResilience.RetryAfter(args.Outcome.Exception)),
+            OnRetry = args =>
+            {
+                var e = args.Outcome.Exception!;
+                if (e is WatchExpiredAgain)
+                    _logger.LogInformation("Watch of {Resource} in {Namespace} expired again right after a relist; relisting in {Delay} ms", Resource, _namespace ?? "all namespaces", (int)args.RetryDelay.TotalMilliseconds);
+                else
+                {
+                    SetHealth(CacheConnection.Reconnecting, e.Message);
+                    _logger.LogWarning("Reflector for {Resource} in {Namespace} failed ({Error}); retrying in {Delay} ms", Resource, _namespace ?? "all namespaces", e.Message, (int)args.RetryDelay.TotalMilliseconds);
+                }
+                return default;
+            },
+        })
+        .Build();
+
+    /// <summary>A relist whose watch expired before it delivered anything: paced like a failure, not repeated at once.</summary>
+    sealed class WatchExpiredAgain() : Exception("the watch expired again right after a relist");
+
     async Task RunAsync(CancellationToken stop)
     {
-        string? resourceVersion = null;
-        var failures = 0;
-        var relists = 0;
+        var retry = Retry();
         while (!stop.IsCancellationRequested)
         {
-            // Set by the watch's error callback; however the cancelled stream then fails (an
-            // OperationCanceledException, or an IOException from the torn response), it means relist.
-            var expired = false;
             try
             {
-                if (resourceVersion is null)
-                {
-                    // Back-to-back relists mean the watch keeps expiring: pace them like failures.
-                    if (relists++ > 0) await Task.Delay(Backoff(relists - 1), _clock, stop);
-                    resourceVersion = await ListAsync(stop);
-                }
-                SetHealth(CacheConnection.Live);
-                using var watchScope = CancellationTokenSource.CreateLinkedTokenSource(stop);
-                using var watchdog = _clock.CreateTimer(_ => watchScope.Cancel(), null, _options.IdleTimeout, Timeout.InfiniteTimeSpan);
-                var stream = _source.Watch(_namespace, resourceVersion, e =>
-                {
-                    if (e is KubernetesException { Status.Code: 410 }) expired = true;
-                    else _logger.LogDebug(e, "Watch of {Resource} reported an error", Resource);
-                    watchScope.Cancel();
-                }, watchScope.Token);
-                var watchStarted = _clock.GetUtcNow();
-                var received = false;
-                try
-                {
-                    await foreach (var (type, obj) in stream.WithCancellation(watchScope.Token))
-                    {
-                        watchdog.Change(_options.IdleTimeout, Timeout.InfiniteTimeSpan);
-                        received = true;
-                        failures = 0;
-                        relists = 0;
-                        if (obj?.Metadata?.ResourceVersion is { Length: > 0 } rv) resourceVersion = rv;
-                        if (type is WatchEventType.Bookmark) continue;
-                        if (type is WatchEventType.Error || obj is null) continue;
-                        Apply(type, obj);
-                    }
-                    // The server ended the watch. As client-go's reflector: ended at once with nothing in it is a
-                    // failure, so a server that keeps closing watches is not hammered in a tight loop.
-                    if (!received && !expired && _clock.GetUtcNow() - watchStarted < TimeSpan.FromSeconds(1))
-                        throw new IOException("very short watch: the API server closed the watch in under a second with no events");
-                }
-                catch (OperationCanceledException) when (!stop.IsCancellationRequested)
-                {
-                    // The watchdog fired or the watch reported an error: resume below.
-                }
-                if (expired)
-                {
-                    _logger.LogInformation("Watch of {Resource} in {Namespace} expired (410); relisting", Resource, _namespace ?? "all namespaces");
-                    resourceVersion = null;
-                }
+                // One execution per healthy stretch: a round that delivered events returns, so the backoff starts over.
+                await retry.ExecuteAsync(async ct => await RoundAsync(ct), stop);
             }
             catch (OperationCanceledException) when (stop.IsCancellationRequested)
             {
                 break;
             }
-            catch (Exception e) when (e is HttpOperationException { Response.StatusCode: System.Net.HttpStatusCode.Gone } or KubernetesException { Status.Code: 410 })
-            {
-                _logger.LogInformation("Watch of {Resource} in {Namespace} expired (410); relisting", Resource, _namespace ?? "all namespaces");
-                resourceVersion = null;
-            }
-            catch (Exception) when (expired && !stop.IsCancellationRequested)
-            {
-                _logger.LogInformation("Watch of {Resource} in {Namespace} expired (410); relisting", Resource, _namespace ?? "all namespaces");
-                resourceVersion = null;
-            }
-            catch (Exception e)
-            {
-                failures++;
-                SetHealth(CacheConnection.Reconnecting, e.Message);
-                var delay = Backoff(failures);
-                // An overloaded API server (priority and fairness) says when to come back; never sooner.
-                if (Resilience.KubernetesResilience.RetryAfter(e) is { } asked && asked > delay) delay = asked;
-                _logger.LogWarning("Reflector for {Resource} in {Namespace} failed ({Error}); retrying in {Delay} ms", Resource, _namespace ?? "all namespaces", e.Message, (int)delay.TotalMilliseconds);
-                try { await Task.Delay(delay, _clock, stop); }
-                catch (OperationCanceledException) { break; }
-            }
         }
         SetHealth(CacheConnection.Stopped);
     }
 
-    TimeSpan Backoff(int failures)
+    /// <summary>Where the watch resumes from; null: relist first. Kept across failed rounds, so a failure does not cost a LIST.</summary>
+    string? _resourceVersion;
+
+    /// <summary>
+    /// Lists when there is no resourceVersion, then watches from it until the watch ends. Throws when the
+    /// round failed, for the retry to pace.
+    /// </summary>
+    async Task RoundAsync(CancellationToken stop)
     {
-        var exponential = _options.MinBackoff.TotalMilliseconds * Math.Pow(2, Math.Min(failures - 1, 10));
-        var capped = Math.Min(exponential, _options.MaxBackoff.TotalMilliseconds);
-        // Full jitter, so many dashboards reconnecting after an apiserver restart do not arrive together.
-        return TimeSpan.FromMilliseconds(capped / 2 + Random.Shared.NextDouble() * capped / 2);
+        var relisted = _resourceVersion is null;
+        if (relisted) _resourceVersion = await ListAsync(stop);
+        SetHealth(CacheConnection.Live);
+        // Set by the watch's error callback; however the cancelled stream then fails (an
+        // OperationCanceledException, or an IOException from the torn response), it means relist.
+        var expired = false;
+        var received = false;
+        using var watchScope = CancellationTokenSource.CreateLinkedTokenSource(stop);
+        using var watchdog = _clock.CreateTimer(_ => watchScope.Cancel(), null, _options.IdleTimeout, Timeout.InfiniteTimeSpan);
+        try
+        {
+            var stream = _source.Watch(_namespace, _resourceVersion!, e =>
+            {
+                if (e is KubernetesException { Status.Code: 410 }) expired = true;
+                else _logger.LogDebug(e, "Watch of {Resource} reported an error", Resource);
+                watchScope.Cancel();
+            }, watchScope.Token);
+            var watchStarted = _clock.GetUtcNow();
+            await foreach (var (type, obj) in stream.WithCancellation(watchScope.Token))
+            {
+                watchdog.Change(_options.IdleTimeout, Timeout.InfiniteTimeSpan);
+                received = true;
+                if (obj?.Metadata?.ResourceVersion is { Length: > 0 } rv) _resourceVersion = rv;
+                if (type is WatchEventType.Bookmark) continue;
+                if (type is WatchEventType.Error || obj is null) continue;
+                Apply(type, obj);
+            }
+            // The server ended the watch. As client-go's reflector: ended at once with nothing in it is a
+            // failure, so a server that keeps closing watches is not hammered in a tight loop.
+            if (!received && !expired && _clock.GetUtcNow() - watchStarted < TimeSpan.FromSeconds(1))
+                throw new IOException("very short watch: the API server closed the watch in under a second with no events");
+        }
+        catch (OperationCanceledException) when (!stop.IsCancellationRequested)
+        {
+            // The watchdog fired or the watch reported an error: resume below.
+        }
+        catch (Exception e) when (expired || e is HttpOperationException { Response.StatusCode: System.Net.HttpStatusCode.Gone } or KubernetesException { Status.Code: 410 })
+        {
+            expired = true;
+        }
+        catch (Exception e) when (received && e is not OperationCanceledException)
+        {
+            // A watch that worked and then broke resumes at once; only failing again is backed off.
+            SetHealth(CacheConnection.Reconnecting, e.Message);
+            _logger.LogInformation("Watch of {Resource} in {Namespace} broke ({Error}); resuming", Resource, _namespace ?? "all namespaces", e.Message);
+            return;
+        }
+        if (!expired) return;
+        _logger.LogInformation("Watch of {Resource} in {Namespace} expired (410); relisting", Resource, _namespace ?? "all namespaces");
+        _resourceVersion = null;
+        if (relisted && !received) throw new WatchExpiredAgain();
     }
 
     public async ValueTask DisposeAsync()

@@ -10,122 +10,23 @@ using Dashboard.Kubernetes;
 namespace Dashboard.EmbeddedCluster.Api;
 
 /// <summary>
-/// Maps Kubernetes REST paths and verbs onto <see cref="ClusterApi"/>:
-/// <c>/api/v1/...</c> and <c>/apis/{group}/{version}/...</c>, namespaced or cluster-wide,
-/// with subresources, watches, Table output and Status errors.
+/// Serves each Kubernetes verb on <see cref="ClusterApi"/> once <see cref="ApiRouting"/> has routed the
+/// request, authenticated and authorized it, and counted it: lists and gets (Table output too), writes,
+/// deletes, watches, the reviews, and the fault switches.
 /// </summary>
-public sealed class ApiRequestHandler(EmbeddedCluster cluster, ApiMetrics metrics, FaultInjection faults, Func<TimeSpan, Task>? restart = null)
+public sealed class ApiRequestHandler(EmbeddedCluster cluster, FaultInjection faults)
 {
     static readonly TimeSpan BookmarkInterval = TimeSpan.FromSeconds(10);
     ClusterApi Api => cluster.Api;
 
-    sealed record Target(ResourceType Type, string? Namespace, string? Name, string? Subresource);
-
-    public async Task HandleAsync(HttpContext context)
-    {
-        // Clients differ on trailing slashes (KubernetesClient asks for /version/); the apiserver accepts both.
-        var path = context.Request.Path.Value is { Length: > 1 } p ? p.TrimEnd('/') : "/";
-        try
-        {
-            if (!cluster.Access.Enabled && ForeignBrowserRequest(context.Request) is { } refusal)
-            {
-                await WriteError(context, new ApiException(403, "Forbidden", refusal));
-                return;
-            }
-            // Health probes answer anyone, as kube-apiserver's do; everything else needs an authenticated user
-            // (anonymous requests are refused, as with --anonymous-auth=false, whenever a token file is set).
-            if (path is "/healthz" or "/livez" or "/readyz")
-            {
-                context.Response.ContentType = "text/plain";
-                await context.Response.WriteAsync("ok");
-                return;
-            }
-            var user = cluster.Access.Authenticate(context.Request);
-            switch (path)
-            {
-                case "/version": await WriteJson(context, 200, Discovery.Version()); return;
-                case "/metrics":
-                    if (!cluster.Access.AllowedPath(user, "get", path)) throw Access.ForbiddenPath(user, "get", path);
-                    context.Response.ContentType = "text/plain; version=0.0.4";
-                    await context.Response.WriteAsync(metrics.Render());
-                    return;
-                case "/openapi/v3": await WriteJson(context, 200, Discovery.OpenApiRoot()); return;
-                case "/_embedded/faults" or "/_embedded/restart":
-                    // Breaking the cluster for everyone is the cluster admin's alone.
-                    if (!user.Groups.Contains(UserInfo.Masters)) throw Access.ForbiddenPath(user, context.Request.Method.ToLowerInvariant(), path);
-                    if (path == "/_embedded/faults") { await HandleFaults(context); return; }
-                    if (context.Request.Method == "POST" && restart is not null)
-                    {
-                        // Answer first, then drop every connection and refuse new ones for the downtime; state is kept.
-                        var seconds = double.TryParse(context.Request.Query["seconds"], CultureInfo.InvariantCulture, out var s) ? Math.Clamp(s, 0, 300) : 10;
-                        await WriteJson(context, 202, new JsonObject { ["restarting"] = true, ["downSeconds"] = seconds });
-                        _ = Task.Run(async () => { await Task.Delay(100); await restart(TimeSpan.FromSeconds(seconds)); });
-                        return;
-                    }
-                    throw ApiException.UnknownResource();
-            }
-            switch (path)
-            {
-                case "/api": await WriteJson(context, 200, Discovery.CoreVersions(context.Request.Host.Value ?? "127.0.0.1")); return;
-                case "/apis": await WriteJson(context, 200, Discovery.GroupList()); return;
-                case "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews" when context.Request.Method == "POST":
-                    await WriteJson(context, 201, SelfSubjectAccessReview(user, await ReadObject(context.Request)));
-                    return;
-                case "/apis/authentication.k8s.io/v1/selfsubjectreviews" when context.Request.Method == "POST":
-                    await WriteJson(context, 201, new JsonObject
-                    {
-                        ["kind"] = "SelfSubjectReview", ["apiVersion"] = "authentication.k8s.io/v1", ["metadata"] = new JsonObject(),
-                        ["status"] = new JsonObject { ["userInfo"] = UserJson(user) },
-                    });
-                    return;
-                case "/apis/authentication.k8s.io/v1/tokenreviews" when context.Request.Method == "POST":
-                    await WriteJson(context, 201, TokenReview(user, await ReadObject(context.Request)));
-                    return;
-            }
-            if (path.StartsWith("/openapi/v3/", StringComparison.Ordinal))
-            {
-                var doc = Discovery.OpenApiGroupVersion(path["/openapi/v3/".Length..]);
-                if (doc is null) throw ApiException.UnknownResource();
-                await WriteJson(context, 200, doc);
-                return;
-            }
-
-            var segments = path.Trim('/').Split('/').Select(Uri.UnescapeDataString).ToArray();
-            string groupVersion;
-            int rest;
-            if (segments.Length >= 2 && segments[0] == "api") { groupVersion = segments[1]; rest = 2; }
-            else if (segments.Length >= 3 && segments[0] == "apis") { groupVersion = $"{segments[1]}/{segments[2]}"; rest = 3; }
-            else if (segments.Length == 2 && segments[0] == "apis")
-            {
-                await WriteJson(context, 200, Discovery.GroupDocument(segments[1]) ?? throw ApiException.UnknownResource());
-                return;
-            }
-            else throw ApiException.UnknownResource();
-
-            if (segments.Length == rest)
-            {
-                await WriteJson(context, 200, Discovery.ResourceList(groupVersion) ?? throw ApiException.UnknownResource());
-                return;
-            }
-            var target = Resolve(groupVersion, segments[rest..], context.Request.Method, out var watchPath);
-            await Dispatch(context, target, watchPath, user);
-        }
-        catch (ApiException e)
-        {
-            await WriteError(context, e);
-        }
-        catch (JsonException e)
-        {
-            await WriteError(context, ApiException.BadRequest($"the object provided is unrecognized: {e.Message}"));
-        }
-    }
+    internal sealed record Target(ResourceType Type, string? Namespace, string? Name, string? Subresource);
 
     /// <summary>
     /// Without a token file every request is the cluster admin, so the API must answer programs on this
     /// machine only, never a web page: a Host that is not a loopback name (DNS rebinding) or an Origin
     /// from anywhere but loopback (a page elsewhere) is refused.
     /// </summary>
-    static string? ForeignBrowserRequest(HttpRequest request)
+    internal static string? ForeignBrowserRequest(HttpRequest request)
     {
         if (!Hosting.Loopback.IsHost(request.Host.Host))
             return $"the embedded cluster without a token file answers only to loopback names, not to host \"{request.Host.Host}\" (set EmbeddedCluster__TokenAuthFile to serve others)";
@@ -135,7 +36,7 @@ public sealed class ApiRequestHandler(EmbeddedCluster cluster, ApiMetrics metric
         return null;
     }
 
-    static Target Resolve(string groupVersion, string[] parts, string method, out bool watchPath)
+    internal static Target Resolve(string groupVersion, string[] parts, out bool watchPath)
     {
         watchPath = false;
         if (parts.Length > 0 && parts[0] == "watch") { watchPath = true; parts = parts[1..]; }
@@ -163,9 +64,9 @@ public sealed class ApiRequestHandler(EmbeddedCluster cluster, ApiMetrics metric
             throw ApiException.BadRequest($"invalid resource name \"{name}\": may not contain '/'");
     }
 
-    static JsonObject UserJson(UserInfo user) => new() { ["username"] = user.Name, ["groups"] = new JsonArray([.. user.Groups.Select(g => (JsonNode?)g)]) };
+    internal static JsonObject UserJson(UserInfo user) => new() { ["username"] = user.Name, ["groups"] = new JsonArray([.. user.Groups.Select(g => (JsonNode?)g)]) };
 
-    JsonObject SelfSubjectAccessReview(UserInfo user, JsonObject review)
+    internal JsonObject SelfSubjectAccessReview(UserInfo user, JsonObject review)
     {
         var attributes = review["spec"]?["resourceAttributes"] ?? throw ApiException.BadRequest("spec.resourceAttributes is required");
         var request = new ResourceAttributes(
@@ -180,7 +81,7 @@ public sealed class ApiRequestHandler(EmbeddedCluster cluster, ApiMetrics metric
         return review;
     }
 
-    JsonObject TokenReview(UserInfo user, JsonObject review)
+    internal JsonObject TokenReview(UserInfo user, JsonObject review)
     {
         if (!cluster.Access.Allowed(user, new ResourceAttributes("create", "authentication.k8s.io", "tokenreviews", null, null, null)))
             throw new ApiException(403, "Forbidden", $"tokenreviews.authentication.k8s.io is forbidden: User \"{user.Name}\" cannot create resource \"tokenreviews\" in API group \"authentication.k8s.io\" at the cluster scope");
@@ -193,42 +94,25 @@ public sealed class ApiRequestHandler(EmbeddedCluster cluster, ApiMetrics metric
         return review;
     }
 
-    async Task Dispatch(HttpContext context, Target target, bool watchPath, UserInfo user)
+    /// <summary>The Kubernetes verb of a request on a resource path (what RBAC and the metrics name).</summary>
+    internal static string VerbOf(string method, Target target, bool watchPath, IQueryCollection query) => method switch
+    {
+        "GET" when target.Name is null && (watchPath || query["watch"] is ["true" or "1"]) => "WATCH",
+        "GET" when target.Name is null => "LIST",
+        "GET" => "GET",
+        "POST" => "POST",
+        "PUT" => "PUT",
+        "PATCH" => "PATCH",
+        "DELETE" when target.Name is null => "DELETECOLLECTION",
+        "DELETE" => "DELETE",
+        _ => throw ApiException.MethodNotAllowed("the server does not allow this method on the requested resource"),
+    };
+
+    /// <summary>Serves an authorized request on a resource.</summary>
+    internal async Task ServeAsync(HttpContext context, Target target, string verb)
     {
         var request = context.Request;
         var query = request.Query;
-        var method = request.Method;
-        var resource = target.Type.Plural;
-        var verb = method switch
-        {
-            "GET" when target.Name is null && (watchPath || query["watch"] is ["true" or "1"]) => "WATCH",
-            "GET" when target.Name is null => "LIST",
-            "GET" => "GET",
-            "POST" => "POST",
-            "PUT" => "PUT",
-            "PATCH" => "PATCH",
-            "DELETE" when target.Name is null => "DELETECOLLECTION",
-            "DELETE" => "DELETE",
-            _ => throw ApiException.MethodNotAllowed($"the server does not allow this method on the requested resource"),
-        };
-        var attributes = new ResourceAttributes(verb == "POST" ? "create" : verb == "PUT" ? "update" : verb.ToLowerInvariant(),
-            target.Type.Group, target.Type.Plural, target.Subresource, target.Namespace, target.Name);
-        if (!cluster.Access.Allowed(user, attributes)) throw Access.Forbidden(user, attributes, target.Type);
-
-        if (faults.Active is { } fault)
-        {
-            if (fault.LatencyMs > 0) await Task.Delay(fault.LatencyMs, context.RequestAborted);
-            if (fault.ErrorRate > 0 && Random.Shared.NextDouble() < fault.ErrorRate)
-            {
-                if (fault.ErrorCode == 429) context.Response.Headers.RetryAfter = fault.RetryAfterSeconds.ToString(CultureInfo.InvariantCulture);
-                var reason = fault.ErrorCode switch { 429 => "TooManyRequests", 503 => "ServiceUnavailable", 504 => "Timeout", _ => "InternalError" };
-                metrics.Request(verb, resource, fault.ErrorCode);
-                await WriteError(context, new ApiException(fault.ErrorCode, reason, fault.ErrorCode == 429 ? "the server has received too many requests and has asked us to try again later" : "an error on the server (\"injected fault\") has prevented the request from succeeding"));
-                return;
-            }
-        }
-
-        try
         {
             switch (verb)
             {
@@ -238,7 +122,6 @@ public sealed class ApiRequestHandler(EmbeddedCluster cluster, ApiMetrics metric
                 case "LIST":
                     {
                         var (items, rv) = Api.List(target.Type, target.Namespace, LabelSelector.Parse(query["labelSelector"]), FieldSelector.Parse(query["fieldSelector"]));
-                        metrics.Request(verb, resource, 200);
                         if (WantsTable(request))
                         {
                             await WriteJson(context, 200, TablePrinter.Table(target.Type, items.Select(i => i.Object), rv, Now));
@@ -250,7 +133,6 @@ public sealed class ApiRequestHandler(EmbeddedCluster cluster, ApiMetrics metric
                 case "GET":
                     {
                         var stored = Api.Find(target.Type, target.Namespace, target.Name!) ?? throw ApiException.NotFound(target.Type, target.Name!);
-                        metrics.Request(verb, resource, 200);
                         if (target.Subresource == "scale") { await WriteJson(context, 200, Api.ScaleOf(target.Type, stored)); return; }
                         if (WantsTable(request)) { await WriteJson(context, 200, TablePrinter.Table(target.Type, [stored.Object], stored.ResourceVersion, Now)); return; }
                         await WriteRaw(context, 200, stored.Json);
@@ -261,7 +143,6 @@ public sealed class ApiRequestHandler(EmbeddedCluster cluster, ApiMetrics metric
                         if (target.Name is not null) throw ApiException.MethodNotAllowed("the server does not allow this method on the requested resource");
                         var body = await ReadObject(request);
                         var result = Api.Create(target.Type, target.Namespace, body, WriteOptionsOf(query));
-                        metrics.Request(verb, resource, 201);
                         AddWarnings(context, result.Warnings);
                         await WriteJson(context, 201, result.Object);
                         return;
@@ -276,7 +157,6 @@ public sealed class ApiRequestHandler(EmbeddedCluster cluster, ApiMetrics metric
                             result = new(Api.ApplyScale(target.Type, current, body, WriteOptionsOf(query)), []);
                         }
                         else result = Api.Update(target.Type, target.Namespace, target.Name!, body, target.Subresource, WriteOptionsOf(query));
-                        metrics.Request(verb, resource, 200);
                         AddWarnings(context, result.Warnings);
                         await WriteJson(context, 200, result.Object);
                         return;
@@ -286,7 +166,6 @@ public sealed class ApiRequestHandler(EmbeddedCluster cluster, ApiMetrics metric
                         var contentType = request.ContentType ?? "";
                         var text = await ReadText(request);
                         var result = Api.Patch(target.Type, target.Namespace, target.Name!, contentType, text, target.Subresource, WriteOptionsOf(query));
-                        metrics.Request(verb, resource, 200);
                         AddWarnings(context, result.Warnings);
                         await WriteJson(context, 200, result.Object);
                         return;
@@ -295,7 +174,6 @@ public sealed class ApiRequestHandler(EmbeddedCluster cluster, ApiMetrics metric
                     {
                         var options = await DeleteOptionsOf(request);
                         var result = Api.Delete(target.Type, target.Namespace, target.Name!, options);
-                        metrics.Request(verb, resource, 200);
                         await WriteJson(context, 200, result);
                         return;
                     }
@@ -308,16 +186,10 @@ public sealed class ApiRequestHandler(EmbeddedCluster cluster, ApiMetrics metric
                             try { Api.Delete(target.Type, item.Namespace, item.Name, options); }
                             catch (ApiException e) when (e.Code == 404) { }
                         }
-                        metrics.Request(verb, resource, 200);
                         await WriteList(context, target.Type, items, rv);
                         return;
                     }
             }
-        }
-        catch (ApiException e)
-        {
-            metrics.Request(verb, resource, e.Code);
-            throw;
         }
     }
 
@@ -359,7 +231,7 @@ public sealed class ApiRequestHandler(EmbeddedCluster cluster, ApiMetrics metric
         return await reader.ReadToEndAsync();
     }
 
-    static async Task<JsonObject> ReadObject(HttpRequest request)
+    internal static async Task<JsonObject> ReadObject(HttpRequest request)
     {
         var mediaType = (request.ContentType ?? "").Split(';')[0].Trim().ToLowerInvariant();
         if (mediaType.Contains("protobuf", StringComparison.Ordinal))
@@ -433,7 +305,6 @@ public sealed class ApiRequestHandler(EmbeddedCluster cluster, ApiMetrics metric
         var bookmarks = query["allowWatchBookmarks"] is ["true"];
         var timeout = int.TryParse(query["timeoutSeconds"], CultureInfo.InvariantCulture, out var t) && t > 0 ? TimeSpan.FromSeconds(t) : TimeSpan.FromMinutes(30);
         var table = WantsTable(context.Request);
-        var resource = target.Type.Plural;
 
         context.Response.StatusCode = 200;
         context.Response.ContentType = "application/json";
@@ -449,13 +320,10 @@ public sealed class ApiRequestHandler(EmbeddedCluster cluster, ApiMetrics metric
         catch (ApiException e) when (e.Code == 410)
         {
             // The apiserver answers an expired resourceVersion with 200 and an ERROR event; reflectors relist.
-            metrics.Request("WATCH", resource, 200);
             await WriteLine(body, $"{{\"type\":\"ERROR\",\"object\":{e.ToStatus().ToJsonString(ModelJson.Wire)}}}");
             return;
         }
 
-        metrics.Request("WATCH", resource, 200);
-        metrics.WatchOpened(resource);
         using var _ = subscription;
         using var timeoutSource = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
         timeoutSource.CancelAfter(timeout);
@@ -500,10 +368,6 @@ public sealed class ApiRequestHandler(EmbeddedCluster cluster, ApiMetrics metric
         catch (IOException)
         {
         }
-        finally
-        {
-            metrics.WatchClosed(resource);
-        }
     }
 
     /// <summary>What a filtered watcher sees: an object entering the selection is ADDED to it, one leaving it is DELETED.</summary>
@@ -528,7 +392,7 @@ public sealed class ApiRequestHandler(EmbeddedCluster cluster, ApiMetrics metric
         await body.FlushAsync();
     }
 
-    async Task HandleFaults(HttpContext context)
+    internal async Task HandleFaults(HttpContext context)
     {
         switch (context.Request.Method)
         {
@@ -550,7 +414,7 @@ public sealed class ApiRequestHandler(EmbeddedCluster cluster, ApiMetrics metric
         }
     }
 
-    static Task WriteJson(HttpContext context, int status, JsonObject body) => WriteRaw(context, status, body.ToJsonString(ModelJson.Wire));
+    internal static Task WriteJson(HttpContext context, int status, JsonObject body) => WriteRaw(context, status, body.ToJsonString(ModelJson.Wire));
 
     static async Task WriteRaw(HttpContext context, int status, string json)
     {
@@ -559,7 +423,7 @@ public sealed class ApiRequestHandler(EmbeddedCluster cluster, ApiMetrics metric
         await context.Response.WriteAsync(json);
     }
 
-    static Task WriteError(HttpContext context, ApiException e)
+    internal static Task WriteError(HttpContext context, ApiException e)
     {
         if (context.Response.HasStarted) return Task.CompletedTask;
         return WriteJson(context, e.Code, e.ToStatus());

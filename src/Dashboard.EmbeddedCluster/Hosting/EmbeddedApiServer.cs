@@ -18,7 +18,6 @@ namespace Dashboard.EmbeddedCluster.Hosting;
 public sealed class EmbeddedApiServer : IAsyncDisposable
 {
     readonly EmbeddedCluster _cluster;
-    readonly ApiRequestHandler _handler;
     readonly SemaphoreSlim _gate = new(1, 1);
     WebApplication? _app;
     Uri? _boundUri;
@@ -28,7 +27,6 @@ public sealed class EmbeddedApiServer : IAsyncDisposable
         _cluster = cluster;
         Metrics = new ApiMetrics();
         Faults = new FaultInjection(cluster.Api.Clock);
-        _handler = new ApiRequestHandler(cluster, Metrics, Faults, RestartAsync);
     }
 
     public ApiMetrics Metrics { get; }
@@ -91,7 +89,7 @@ public sealed class EmbeddedApiServer : IAsyncDisposable
                 if (_certificate is not null) k.ConfigureHttpsDefaults(h => h.ServerCertificate = _certificate);
             });
             var app = builder.Build();
-            app.Run(_handler.HandleAsync);
+            app.MapKubernetesApi(_cluster, Metrics, Faults, RestartAsync);
             await app.StartAsync(cancellationToken);
             var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
             // Clients on this machine reach an all-interfaces listener at 127.0.0.1; the log says what it really is.
