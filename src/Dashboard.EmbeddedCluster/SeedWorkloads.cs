@@ -4,9 +4,9 @@ using Dashboard.EmbeddedCluster.Api;
 namespace Dashboard.EmbeddedCluster;
 
 /// <summary>
-/// The workloads of the two source articles, so a first run has something real to roll out:
-/// flask-app (5 replicas, port 5000) with flask-service, and cloud-communal-service in namespace
-/// cloud exactly as the second article declares it, including its risky maxUnavailable: 1.
+/// Workloads to roll out on a first run, one safe and one not: flask-app (5 replicas, port 5000)
+/// with flask-service, and cloud-communal-service in namespace cloud with one replica and
+/// maxUnavailable: 1, which lets a rolling update stop the only serving pod before its replacement is ready.
 /// </summary>
 public static class SeedWorkloads
 {

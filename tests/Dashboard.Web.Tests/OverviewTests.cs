@@ -70,15 +70,15 @@ public sealed class OverviewTests : MudTestContext
         var pods = Enumerable.Range(0, 200).Select(i => FakeDashboardClient.Pod("default", $"web-{i}", "web", "web:2", "Running", replicaSet: "web-2")).ToArray();
         var client = Arrange([d], pods, [FakeDashboardClient.ReplicaSet(d, "web-2", 2, "web:2", 200)]);
         var cut = Ctx.Render<Overview>();
-        await Task.Delay(400);
+        cut.WaitForAssertion(() => Assert.Equal("Progressing", cut.Find("tr[data-deployment='default/web']").GetAttribute("data-state")), TimeSpan.FromSeconds(5));
         var renders = cut.Instance.Renders;
 
+        // The feed is read in order: when the stuck pod shows, the 200 healthy changes before it have been applied.
         foreach (var pod in pods) client.Pods.Push(new Change<Dashboard.ClusterServices.Model.PodView>(ChangeKind.Upsert, $"default/{pod.Name}", pod with { Restarts = 1 }));
-        await Task.Delay(600);
-        Assert.Equal(renders, cut.Instance.Renders);
-
         client.Pods.Push(new Change<Dashboard.ClusterServices.Model.PodView>(ChangeKind.Upsert, "default/web-7", pods[7] with { Status = "ImagePullBackOff" }));
         cut.WaitForAssertion(() => Assert.Equal("Stuck", cut.Find("tr[data-deployment='default/web']").GetAttribute("data-state")), TimeSpan.FromSeconds(5));
+
+        Assert.Equal(renders + 1, cut.Instance.Renders);
     }
 
     [Fact]

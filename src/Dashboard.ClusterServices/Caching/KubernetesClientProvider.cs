@@ -21,33 +21,18 @@ public sealed class KubernetesClientProvider : IKubernetesClientProvider, IDispo
     readonly k8s.Kubernetes _read;
     readonly k8s.Kubernetes _watch;
 
+    /// <remarks>
+    /// Both clients are built from the one configuration as given (its credentials, TLS, token
+    /// provider); only their HttpClient's timeout differs, set before the first request.
+    /// </remarks>
     public KubernetesClientProvider(KubernetesClientConfiguration configuration, TimeSpan? requestTimeout = null, int watchTimeoutSeconds = 300, params DelegatingHandler[] requestHandlers)
     {
-        var read = Clone(configuration);
-        read.HttpClientTimeout = requestTimeout ?? TimeSpan.FromSeconds(15);
-        _read = new k8s.Kubernetes(read, requestHandlers);
-        var watch = Clone(configuration);
-        watch.HttpClientTimeout = Timeout.InfiniteTimeSpan;
-        _watch = new k8s.Kubernetes(watch);
+        _read = new k8s.Kubernetes(configuration, requestHandlers);
+        _read.HttpClient.Timeout = requestTimeout ?? TimeSpan.FromSeconds(15);
+        _watch = new k8s.Kubernetes(configuration);
+        _watch.HttpClient.Timeout = Timeout.InfiniteTimeSpan;
         WatchTimeoutSeconds = watchTimeoutSeconds;
     }
-
-    static KubernetesClientConfiguration Clone(KubernetesClientConfiguration c) => new()
-    {
-        Host = c.Host,
-        AccessToken = c.AccessToken,
-        TokenProvider = c.TokenProvider,
-        Username = c.Username,
-        Password = c.Password,
-        ClientCertificateData = c.ClientCertificateData,
-        ClientCertificateKeyData = c.ClientCertificateKeyData,
-        ClientCertificateFilePath = c.ClientCertificateFilePath,
-        ClientKeyFilePath = c.ClientKeyFilePath,
-        SslCaCerts = c.SslCaCerts,
-        SkipTlsVerify = c.SkipTlsVerify,
-        TlsServerName = c.TlsServerName,
-        Namespace = c.Namespace,
-    };
 
     public IKubernetes Read => _read;
     public IKubernetes Watch => _watch;

@@ -39,7 +39,7 @@ public static class SafetyCheck
         else if (replicas > 0 && DeploymentMath.MaxUnavailable(d) >= replicas)
             risks.Add(new("all-pods-unavailable", RiskLevel.High,
                 replicas == 1 ? "replicas: 1 with maxUnavailable ≥ 1: the only pod may stop first" : $"maxUnavailable lets all {replicas} pods stop at once",
-                $"maxUnavailable {spec.Strategy?.RollingUpdate?.MaxUnavailable?.Value ?? "25%"} resolves to {DeploymentMath.MaxUnavailable(d)} of {replicas} replicas, so the controller may take every serving pod down before a replacement is ready (the second article's own setting). Surge first and keep them all until the new ones are available.",
+                $"maxUnavailable {spec.Strategy?.RollingUpdate?.MaxUnavailable?.Value ?? "25%"} resolves to {DeploymentMath.MaxUnavailable(d)} of {replicas} replicas, so the controller may take every serving pod down before a replacement is ready. Surge first and keep them all until the new ones are available.",
                 """
                 spec:
                   strategy:
@@ -51,19 +51,14 @@ public static class SafetyCheck
         foreach (var c in containers.Where(c => c.ReadinessProbe is null))
             risks.Add(new($"no-readiness-probe:{c.Name}", RiskLevel.High, $"Container {c.Name} has no readinessProbe",
                 "Without a readiness probe a pod counts as ready the moment its container starts, so it receives traffic before the application answers, and the rollout moves on to stop the next old pod.",
-                $"""
-                spec:
-                  template:
-                    spec:
-                      containers:
-                      - name: {c.Name}
-                        readinessProbe:
-                          httpGet:
-                            path: /
-                            port: {c.Ports?.FirstOrDefault()?.ContainerPort ?? 8080}
-                          periodSeconds: 2
-                          failureThreshold: 2
-                """));
+                ContainerFix(c.Name, $"""
+                    readinessProbe:
+                      httpGet:
+                        path: /
+                        port: {c.Ports?.FirstOrDefault()?.ContainerPort ?? 8080}
+                      periodSeconds: 2
+                      failureThreshold: 2
+                    """)));
 
         var preStop = Lifecycle.PreStopSeconds(spec.Template.Spec);
         var grace = spec.Template.Spec.TerminationGracePeriodSeconds ?? 30;
@@ -71,18 +66,12 @@ public static class SafetyCheck
             foreach (var c in containers.Where(c => c.Lifecycle?.PreStop is null))
                 risks.Add(new($"no-prestop:{c.Name}", RiskLevel.High, $"Container {c.Name} has no preStop hook",
                     "A terminating pod is removed from the endpoints and sent SIGTERM at the same time; load balancers learn of the removal a moment later, so requests still reach a pod that has already stopped (the endpoint-removal race). A short preStop sleep keeps it serving until they have caught up.",
-                    $"""
-                    spec:
-                      template:
-                        spec:
-                          terminationGracePeriodSeconds: {Math.Max(grace, 30)}
-                          containers:
-                          - name: {c.Name}
-                            lifecycle:
-                              preStop:
-                                sleep:
-                                  seconds: 5
-                    """));
+                    ContainerFix(c.Name, """
+                        lifecycle:
+                          preStop:
+                            sleep:
+                              seconds: 5
+                        """, $"terminationGracePeriodSeconds: {Math.Max(grace, 30)}")));
         if (preStop > 0 && grace < preStop + 5)
             risks.Add(new("short-grace-period", RiskLevel.Medium, $"terminationGracePeriodSeconds {grace} is too short for a {preStop} s preStop hook",
                 "The grace period covers the preStop hook and the application's own shutdown; when it runs out the container is killed mid-request.",
@@ -102,27 +91,17 @@ public static class SafetyCheck
             if (reference?.IsMutable ?? true)
                 risks.Add(new($"mutable-tag:{c.Name}", RiskLevel.High, $"Container {c.Name} runs {(tag is null ? "an untagged image" : "the latest tag")}",
                     "The revision history records the tag, not the code: rolling back to a revision brings back whatever the tag points to today, and two pods of one revision may run different builds.",
-                    $"""
-                    spec:
-                      template:
-                        spec:
-                          containers:
-                          - name: {c.Name}
-                            image: {ImageReference.RepositoryOf(image)}:1.2.3   # a version, or @sha256:<digest>
-                            imagePullPolicy: IfNotPresent
-                    """));
+                    ContainerFix(c.Name, $"""
+                        image: {ImageReference.RepositoryOf(image)}:1.2.3   # a version, or @sha256:<digest>
+                        imagePullPolicy: IfNotPresent
+                        """)));
             else if (!digest && c.ImagePullPolicy == "Always")
                 risks.Add(new($"pull-always:{c.Name}", RiskLevel.Medium, $"Container {c.Name} pulls {tag} again on every start (imagePullPolicy: Always)",
                     "A tag can be pushed again. With Always, a restarted pod or a rollback pulls whatever the tag points to now, which may not be the code that revision ran; a registry outage also stops pods from starting.",
-                    $"""
-                    spec:
-                      template:
-                        spec:
-                          containers:
-                          - name: {c.Name}
-                            image: {ImageReference.RepositoryOf(image)}@sha256:<digest of {tag}>
-                            imagePullPolicy: IfNotPresent
-                    """));
+                    ContainerFix(c.Name, $"""
+                        image: {ImageReference.RepositoryOf(image)}@sha256:<digest of {tag}>
+                        imagePullPolicy: IfNotPresent
+                        """)));
         }
 
         if (servesTraffic && (spec.MinReadySeconds ?? 0) == 0)
@@ -161,4 +140,12 @@ public static class SafetyCheck
 
         return risks.OrderBy(r => r.Level).ToList();
     }
+
+    /// <summary>
+    /// The fix for one container as a strategic-merge patch of the pod template (containers merge by
+    /// name), with an optional field of the pod spec beside them.
+    /// </summary>
+    static string ContainerFix(string container, string fields, string? podField = null) =>
+        "spec:\n  template:\n    spec:\n" + (podField is null ? "" : $"      {podField}\n") +
+        $"      containers:\n      - name: {container}\n" + string.Join("\n", fields.Split('\n').Select(line => "        " + line));
 }

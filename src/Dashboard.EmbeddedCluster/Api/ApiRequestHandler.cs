@@ -14,7 +14,7 @@ namespace Dashboard.EmbeddedCluster.Api;
 /// request, authenticated and authorized it, and counted it: lists and gets (Table output too), writes,
 /// deletes, watches, the reviews, and the fault switches.
 /// </summary>
-public sealed class ApiRequestHandler(EmbeddedCluster cluster, FaultInjection faults)
+public sealed class ApiRequestHandler(SimulatedCluster cluster, FaultInjection faults)
 {
     static readonly TimeSpan BookmarkInterval = TimeSpan.FromSeconds(10);
     ClusterApi Api => cluster.Api;
@@ -379,8 +379,8 @@ public sealed class ApiRequestHandler(EmbeddedCluster cluster, FaultInjection fa
         var before = Matches(change.Previous);
         return change.Type switch
         {
-            WatchEventType.Added => now ? "ADDED" : null,
-            WatchEventType.Deleted => before || now ? "DELETED" : null,
+            StoreEventType.Added => now ? "ADDED" : null,
+            StoreEventType.Deleted => before || now ? "DELETED" : null,
             _ => (before, now) switch { (true, true) => "MODIFIED", (false, true) => "ADDED", (true, false) => "DELETED", _ => null },
         };
     }

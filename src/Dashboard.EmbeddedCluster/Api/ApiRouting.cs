@@ -27,7 +27,7 @@ public static class ApiRouting
 
     sealed record Resolved(ApiRequestHandler.Target Target, string Verb);
 
-    public static void MapKubernetesApi(this WebApplication app, EmbeddedCluster cluster, ApiMetrics metrics, FaultInjection faults, Func<TimeSpan, Task>? restart)
+    public static void MapKubernetesApi(this WebApplication app, SimulatedCluster cluster, ApiMetrics metrics, FaultInjection faults, Func<TimeSpan, Task>? restart)
     {
         var handler = new ApiRequestHandler(cluster, faults);
 
@@ -135,7 +135,7 @@ public static class ApiRouting
     /// counted (<c>apiserver_request_total</c> by its status, watches as long-running requests while open)
     /// and, when a fault is switched on, delayed or failed as the fault says.
     /// </summary>
-    static async Task ResourceRequests(HttpContext context, RequestDelegate next, EmbeddedCluster cluster, ApiMetrics metrics, FaultInjection faults)
+    static async Task ResourceRequests(HttpContext context, RequestDelegate next, SimulatedCluster cluster, ApiMetrics metrics, FaultInjection faults)
     {
         if (context.GetEndpoint()?.Metadata.GetMetadata<ResourceEndpoint>() is not { } endpoint)
         {

@@ -20,11 +20,11 @@ namespace Dashboard.EmbeddedCluster.Hosting;
 /// A simulated data plane: every Service with a selector gets an HTTP port on loopback whose requests
 /// are spread round robin over the Service's Endpoints as published, that is, as a load balancer sees
 /// them, lag included. A pod answers with its image tag (<c>Hello v2!</c>) when its application is up;
-/// one still warming up, terminating without a preStop hook, or already gone fails the request, which
-/// is the second article's race made visible. The address is written on the Service as the
+/// one still warming up, terminating without a preStop hook, or already gone fails the request: the
+/// race between a pod stopping and its load balancer learning of it, made visible. The address is written on the Service as the
 /// <see cref="WellKnown.DataPlaneUrlAnnotation"/> annotation, as a cloud load-balancer controller publishes its own.
 /// </summary>
-public sealed class DataPlane(EmbeddedCluster cluster, ILogger logger) : IAsyncDisposable
+public sealed class DataPlane(SimulatedCluster cluster, ILogger logger) : IAsyncDisposable
 {
 
     readonly Dictionary<string, (WebApplication App, string Url)> _listeners = new(StringComparer.Ordinal);
@@ -134,7 +134,7 @@ public sealed class DataPlane(EmbeddedCluster cluster, ILogger logger) : IAsyncD
         return context.Response.WriteAsync(body);
     }
 
-    /// <summary>The first article's app: <c>flask-app:1.0</c> says <c>Hello v1!</c>, <c>:2.0</c> says <c>Hello v2!</c>, <c>v1.0.1</c> says <c>Hello v1.0.1!</c>.</summary>
+    /// <summary>The seed app's answer per version: <c>flask-app:1.0</c> says <c>Hello v1!</c>, <c>:2.0</c> says <c>Hello v2!</c>, <c>v1.0.1</c> says <c>Hello v1.0.1!</c>.</summary>
     public static string Greeting(string image)
     {
         var slash = image.LastIndexOf('/');

@@ -17,12 +17,12 @@ namespace Dashboard.EmbeddedCluster.Hosting;
 /// </summary>
 public sealed class EmbeddedApiServer : IAsyncDisposable
 {
-    readonly EmbeddedCluster _cluster;
+    readonly SimulatedCluster _cluster;
     readonly SemaphoreSlim _gate = new(1, 1);
     WebApplication? _app;
     Uri? _boundUri;
 
-    public EmbeddedApiServer(EmbeddedCluster cluster)
+    public EmbeddedApiServer(SimulatedCluster cluster)
     {
         _cluster = cluster;
         Metrics = new ApiMetrics();
@@ -31,7 +31,7 @@ public sealed class EmbeddedApiServer : IAsyncDisposable
 
     public ApiMetrics Metrics { get; }
     public FaultInjection Faults { get; }
-    public EmbeddedCluster Cluster => _cluster;
+    public SimulatedCluster Cluster => _cluster;
 
     /// <summary>The address the server listens on (with the real port when 0 was asked for).</summary>
     public Uri ApiUri => _boundUri ?? throw new InvalidOperationException("The embedded API server has not started.");

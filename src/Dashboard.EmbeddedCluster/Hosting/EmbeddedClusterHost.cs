@@ -12,7 +12,7 @@ public sealed class EmbeddedClusterHost : IAsyncDisposable
     {
         loggerFactory ??= NullLoggerFactory.Instance;
         _logger = loggerFactory.CreateLogger("Dashboard.EmbeddedCluster");
-        Cluster = new EmbeddedCluster(options, loggerFactory, clock);
+        Cluster = new SimulatedCluster(options, loggerFactory, clock);
         Server = new EmbeddedApiServer(Cluster);
         if (options.DataPlane) DataPlane = new DataPlane(Cluster, loggerFactory.CreateLogger("Dashboard.EmbeddedCluster.DataPlane"));
     }
@@ -20,7 +20,7 @@ public sealed class EmbeddedClusterHost : IAsyncDisposable
     /// <summary>The simulated data plane of the Services, unless switched off (<c>EmbeddedCluster__DataPlane=false</c>).</summary>
     public DataPlane? DataPlane { get; }
 
-    public EmbeddedCluster Cluster { get; }
+    public SimulatedCluster Cluster { get; }
     public EmbeddedApiServer Server { get; }
     public string? KubeconfigPath { get; private set; }
 

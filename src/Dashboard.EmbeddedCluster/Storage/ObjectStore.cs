@@ -86,7 +86,7 @@ public sealed class ObjectStore : IDisposable
             var stored = Commit(type, obj);
             _objects[type][key] = stored;
             Index(stored, null);
-            Publish(new StoreEvent(WatchEventType.Added, stored, null));
+            Publish(new StoreEvent(StoreEventType.Added, stored, null));
             return stored;
         }
     }
@@ -107,7 +107,7 @@ public sealed class ObjectStore : IDisposable
             var stored = Commit(type, obj);
             _objects[type][key] = stored;
             Index(stored, current);
-            Publish(new StoreEvent(WatchEventType.Modified, stored, current));
+            Publish(new StoreEvent(StoreEventType.Modified, stored, current));
             return stored;
         }
     }
@@ -124,7 +124,7 @@ public sealed class ObjectStore : IDisposable
             // The DELETED event carries the resourceVersion of the deletion, as the apiserver's does.
             var tombstone = Commit(type, current.Clone(), persist: false);
             _persistence?.Deleted(type, ns, name, tombstone.ResourceVersion);
-            Publish(new StoreEvent(WatchEventType.Deleted, tombstone, current));
+            Publish(new StoreEvent(StoreEventType.Deleted, tombstone, current));
             return tombstone;
         }
     }
@@ -191,7 +191,7 @@ public sealed class ObjectStore : IDisposable
             if (fromResourceVersion is null or 0)
             {
                 foreach (var obj in _objects[type].Values.Where(o => ns is null || o.Namespace == ns).OrderBy(o => o.ResourceVersion))
-                    subscription.Offer(new StoreEvent(WatchEventType.Added, obj, null));
+                    subscription.Offer(new StoreEvent(StoreEventType.Added, obj, null));
             }
             else
             {

@@ -35,16 +35,16 @@ public sealed class StoredObject(ResourceType type, JsonObject obj, long resourc
     public static string StoreKey(string? ns, string name) => string.IsNullOrEmpty(ns) ? name : $"{ns}/{name}";
 }
 
-public enum WatchEventType { Added, Modified, Deleted }
+public enum StoreEventType { Added, Modified, Deleted }
 
-public sealed record StoreEvent(WatchEventType Type, StoredObject Object, StoredObject? Previous)
+public sealed record StoreEvent(StoreEventType Type, StoredObject Object, StoredObject? Previous)
 {
     public long ResourceVersion => Object.ResourceVersion;
 
     public string TypeName => Type switch
     {
-        WatchEventType.Added => "ADDED",
-        WatchEventType.Modified => "MODIFIED",
+        StoreEventType.Added => "ADDED",
+        StoreEventType.Modified => "MODIFIED",
         _ => "DELETED",
     };
 }

@@ -12,12 +12,12 @@ namespace Dashboard.EmbeddedCluster;
 /// kubelet, endpoints, garbage collector, namespace). It has no network face; an
 /// <see cref="EmbeddedApiServer"/> serves it over HTTP and can stop and start while it runs on.
 /// </summary>
-public sealed class EmbeddedCluster : IAsyncDisposable
+public sealed class SimulatedCluster : IAsyncDisposable
 {
     readonly ControllerLoop _loop;
     readonly EndpointsController _endpoints;
 
-    public EmbeddedCluster(EmbeddedClusterOptions options, ILoggerFactory? loggerFactory = null, TimeProvider? clock = null)
+    public SimulatedCluster(EmbeddedClusterOptions options, ILoggerFactory? loggerFactory = null, TimeProvider? clock = null)
     {
         Options = options;
         clock ??= TimeProvider.System;
@@ -78,7 +78,7 @@ public sealed class EmbeddedCluster : IAsyncDisposable
         var obj = change.Object;
         var key = obj.Key;
         var type = obj.Type;
-        if (change.Type == WatchEventType.Deleted && obj.Object["metadata"]?["uid"]?.ToString() is { } uid)
+        if (change.Type == StoreEventType.Deleted && obj.Object["metadata"]?["uid"]?.ToString() is { } uid)
             _loop.Enqueue(GarbageCollector.Kind, Keys.Of(obj.Namespace, uid));
 
         if (type == ResourceTypes.Deployments)
@@ -93,14 +93,14 @@ public sealed class EmbeddedCluster : IAsyncDisposable
         }
         else if (type == ResourceTypes.Pods)
         {
-            if (change.Type != WatchEventType.Deleted) _loop.Enqueue(SimulatedKubelet.Kind, key);
+            if (change.Type != StoreEventType.Deleted) _loop.Enqueue(SimulatedKubelet.Kind, key);
             else Kubelet.Forget(obj.Object["metadata"]?["uid"]?.ToString() ?? "");
             if (Keys.ControllerRefOf(obj.Object) is { } owner && owner["kind"]?.ToString() == "ReplicaSet")
             {
                 var rsName = owner["name"]!.ToString();
                 _loop.Enqueue(ReplicaSetController.Kind, Keys.Of(obj.Namespace, rsName));
                 // Recreate waits for the last old pod to be gone (deployment controller's deletePod handler).
-                if (change.Type == WatchEventType.Deleted
+                if (change.Type == StoreEventType.Deleted
                     && Store.Get(ResourceTypes.ReplicaSets, obj.Namespace, rsName) is { } rs
                     && Keys.ControllerRefOf(rs.Object) is { } deployment && deployment["kind"]?.ToString() == "Deployment")
                     _loop.Enqueue(DeploymentController.Kind, Keys.Of(obj.Namespace, deployment["name"]!.ToString()));
@@ -114,7 +114,7 @@ public sealed class EmbeddedCluster : IAsyncDisposable
         {
             EnqueueEndpoints(key);
         }
-        else if (type == ResourceTypes.Namespaces && change.Type != WatchEventType.Deleted)
+        else if (type == ResourceTypes.Namespaces && change.Type != StoreEventType.Deleted)
         {
             _loop.Enqueue(NamespaceController.Kind, key);
         }
