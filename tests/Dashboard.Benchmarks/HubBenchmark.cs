@@ -5,7 +5,6 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text.Json;
 using Dashboard.ClusterServices.Caching;
-using Dashboard.EmbeddedCluster.Hosting;
 using k8s;
 using Microsoft.AspNetCore.Http.Connections;
 using Microsoft.AspNetCore.SignalR.Client;

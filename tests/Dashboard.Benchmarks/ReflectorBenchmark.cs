@@ -1,10 +1,7 @@
 using System.Diagnostics;
-using System.Globalization;
 using System.Text.Json;
-using System.Text.Json.Nodes;
 using Dashboard.ClusterServices.Caching;
 using Dashboard.EmbeddedCluster;
-using Dashboard.EmbeddedCluster.Hosting;
 using k8s;
 using Microsoft.Extensions.Logging.Abstractions;
 

@@ -1,7 +1,6 @@
 using Dashboard.EmbeddedCluster.Tests;
 using k8s;
 using k8s.Models;
-using Dashboard.Kubernetes;
 
 namespace Dashboard.Chart.Tests;
 

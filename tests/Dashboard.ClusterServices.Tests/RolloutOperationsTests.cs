@@ -1,8 +1,6 @@
-using System.Net;
 using Dashboard.ClusterServices.Model;
 using Dashboard.ClusterServices.Operations;
 using Dashboard.EmbeddedCluster;
-using Dashboard.EmbeddedCluster.Controllers;
 using k8s;
 using k8s.Models;
 using Dashboard.Kubernetes;

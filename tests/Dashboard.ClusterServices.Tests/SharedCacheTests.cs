@@ -2,7 +2,6 @@ using System.Net.Http.Json;
 using Dashboard.ClusterServices.Caching;
 using Dashboard.ClusterServices.Model;
 using Dashboard.EmbeddedCluster;
-using k8s;
 
 namespace Dashboard.ClusterServices.Tests;
 

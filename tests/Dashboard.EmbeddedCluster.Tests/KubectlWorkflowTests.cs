@@ -1,5 +1,3 @@
-using Dashboard.EmbeddedCluster.Controllers;
-using Dashboard.EmbeddedCluster.Storage;
 using k8s;
 using k8s.Models;
 using Dashboard.Kubernetes;

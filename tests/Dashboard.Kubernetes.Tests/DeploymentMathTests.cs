@@ -1,5 +1,4 @@
 using k8s.Models;
-using Dashboard.Kubernetes;
 
 namespace Dashboard.Kubernetes.Tests;
 

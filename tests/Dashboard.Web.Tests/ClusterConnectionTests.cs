@@ -4,7 +4,6 @@ using Dashboard.EmbeddedCluster;
 using Dashboard.EmbeddedCluster.Hosting;
 using Dashboard.Web.Cluster;
 using Dashboard.Web.Model;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
 

@@ -2,10 +2,7 @@ using Microsoft.AspNetCore.Components;
 using Bunit;
 using Dashboard.ClusterServices.Caching;
 using Dashboard.Web.Components.Pages;
-using Dashboard.Web.Model;
 using Microsoft.Extensions.DependencyInjection;
-using MudBlazor;
-using MudBlazor.Services;
 
 namespace Dashboard.Web.Tests;
 

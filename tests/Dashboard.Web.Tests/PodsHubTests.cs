@@ -2,7 +2,6 @@ using System.Text.Json;
 using Dashboard.ClusterServices.Operations;
 using Dashboard.Web.Cluster;
 using Dashboard.Web.Hubs;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.AspNetCore.SignalR.Client;

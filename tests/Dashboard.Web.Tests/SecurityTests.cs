@@ -7,7 +7,6 @@ using Dashboard.Web.Model;
 using Dashboard.Web.Security;
 using k8s;
 using Microsoft.AspNetCore.Components.Authorization;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.SignalR.Client;
 using Microsoft.Extensions.Configuration;

@@ -1,4 +1,3 @@
-using Dashboard.Kubernetes;
 using System.Collections.Immutable;
 
 namespace Dashboard.ClusterServices.Model;

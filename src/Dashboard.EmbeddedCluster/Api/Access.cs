@@ -1,6 +1,5 @@
 using System.Text.Json.Nodes;
 using Dashboard.EmbeddedCluster.Storage;
-using k8s.Models;
 using Microsoft.AspNetCore.Http;
 
 namespace Dashboard.EmbeddedCluster.Api;

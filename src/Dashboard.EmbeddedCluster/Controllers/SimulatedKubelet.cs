@@ -1,4 +1,3 @@
-using System.Text.RegularExpressions;
 using k8s.Models;
 using Dashboard.EmbeddedCluster.Api;
 using Dashboard.Kubernetes;

@@ -1,9 +1,7 @@
-using System.Globalization;
 using System.Text.Json.Nodes;
 using System.Threading.Channels;
 using Dashboard.EmbeddedCluster.Api;
 using Dashboard.EmbeddedCluster.Storage;
-using k8s;
 using k8s.Models;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;

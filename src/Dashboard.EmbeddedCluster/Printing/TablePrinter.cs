@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
-using Dashboard.EmbeddedCluster.Api;
 using k8s.Models;
 using Dashboard.Kubernetes;
 

@@ -1,4 +1,3 @@
-using Dashboard.EmbeddedCluster.Api;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;

@@ -1,4 +1,3 @@
-using Dashboard.EmbeddedCluster.Api;
 using System.Text.Json.Nodes;
 using Dashboard.Kubernetes;
 

@@ -1,4 +1,3 @@
-using Dashboard.ClusterServices.Caching;
 using Microsoft.AspNetCore.Components.Server.Circuits;
 
 namespace Dashboard.Web.Cluster;

@@ -1,5 +1,4 @@
 using Dashboard.Kubernetes;
-using System.Globalization;
 using Dashboard.ClusterServices.Caching;
 using Dashboard.ClusterServices.Model;
 using Dashboard.ClusterServices.Validation;
