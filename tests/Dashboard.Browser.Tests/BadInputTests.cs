@@ -1,4 +1,5 @@
 using Microsoft.Playwright;
+using Dashboard.Testing;
 
 namespace Dashboard.Browser.Tests;
 

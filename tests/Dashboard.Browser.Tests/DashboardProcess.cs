@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
+using Dashboard.Testing;
 
 namespace Dashboard.Browser.Tests;
 
@@ -40,12 +41,6 @@ public sealed class DashboardProcess : IAsyncDisposable
         }
     }
 
-    static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 
     /// <param name="persistent">Keep the embedded cluster's state on disk, so a restart of the dashboard finds it again.</param>
     /// <param name="port">The dashboard's port (default: a free one).</param>
@@ -56,14 +51,14 @@ public sealed class DashboardProcess : IAsyncDisposable
         var dll = System.IO.Path.Combine(project, "bin", configuration, "net10.0", "Dashboard.Web.dll");
         var dir = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "browser-tests", Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(dir);
-        var url = new Uri($"http://127.0.0.1:{port ?? FreePort()}");
+        var url = new Uri($"http://127.0.0.1:{port ?? Ports.Free()}");
         var kubeconfig = System.IO.Path.Combine(dir, "kubeconfig");
         var start = new ProcessStartInfo("dotnet") { WorkingDirectory = project, RedirectStandardOutput = true, RedirectStandardError = true };
         start.ArgumentList.Add(dll);
         start.Environment["ASPNETCORE_ENVIRONMENT"] = "Development";
         start.Environment["ASPNETCORE_URLS"] = url.ToString();
         start.Environment["Cluster__Mode"] = "Embedded";
-        var apiUrl = new Uri($"http://127.0.0.1:{FreePort()}");
+        var apiUrl = new Uri($"http://127.0.0.1:{Ports.Free()}");
         start.Environment["EmbeddedCluster__ApiUrl"] = apiUrl.ToString().TrimEnd('/');
         start.Environment["EmbeddedCluster__KubeconfigPath"] = kubeconfig;
         start.Environment["EmbeddedCluster__TimeScale"] = timeScale.ToString(System.Globalization.CultureInfo.InvariantCulture);

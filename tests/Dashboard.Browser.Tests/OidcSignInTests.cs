@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using Microsoft.Playwright;
 using static Microsoft.Playwright.Assertions;
+using Dashboard.Testing;
 
 namespace Dashboard.Browser.Tests;
 
@@ -12,43 +13,9 @@ namespace Dashboard.Browser.Tests;
 /// </summary>
 public sealed class OidcSignInTests
 {
-    const string Rbac = """
-        apiVersion: rbac.authorization.k8s.io/v1
-        kind: ClusterRole
-        metadata: {name: viewer}
-        rules:
-        - {apiGroups: [""], resources: [pods, events, services, endpoints, namespaces], verbs: [get, list, watch]}
-        - {apiGroups: [apps], resources: [deployments, replicasets], verbs: [get, list, watch]}
-        - {apiGroups: [policy], resources: [poddisruptionbudgets], verbs: [get, list]}
-        ---
-        apiVersion: rbac.authorization.k8s.io/v1
-        kind: ClusterRoleBinding
-        metadata: {name: everyone-views}
-        roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: viewer}
-        subjects: [{kind: Group, name: "system:authenticated", apiGroup: rbac.authorization.k8s.io}]
-        ---
-        apiVersion: rbac.authorization.k8s.io/v1
-        kind: Role
-        metadata: {name: operator, namespace: default}
-        rules:
-        - {apiGroups: [apps], resources: [deployments], verbs: [patch]}
-        - {apiGroups: [""], resources: [events], verbs: [create]}
-        ---
-        apiVersion: rbac.authorization.k8s.io/v1
-        kind: RoleBinding
-        metadata: {name: operators, namespace: default}
-        roleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: operator}
-        subjects: [{kind: Group, name: operators, apiGroup: rbac.authorization.k8s.io}]
-        """;
 
     static readonly LocatorAssertionsToBeVisibleOptions Soon = new() { Timeout = 30_000 };
 
-    static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 
     static async Task LogInAtProviderAsync(IPage page, string account)
     {
@@ -64,7 +31,7 @@ public sealed class OidcSignInTests
     [Fact]
     public async Task People_sign_in_and_out_at_the_provider_act_only_with_the_configured_groups_and_their_session_ends_on_time()
     {
-        var port = FreePort();
+        var port = Ports.Free();
         var dashboardUrl = new Uri($"http://localhost:{port}");
         await using var provider = await OidcProvider.StartAsync(dashboardUrl);
         var dir = Path.Combine(Path.GetTempPath(), "oidc-tests", Guid.NewGuid().ToString("N"));
@@ -84,7 +51,7 @@ public sealed class OidcSignInTests
             ["Auth__RevalidationInterval"] = "00:00:02",
         }, port: port);
         var rbac = Path.Combine(dir, "rbac.yaml");
-        await File.WriteAllTextAsync(rbac, Rbac);
+        await File.WriteAllTextAsync(rbac, TestRbac.ViewersAndOperators);
         Assert.Equal(0, (await Kubectl.RunAsync(dashboard.Kubeconfig, "apply", "-f", rbac)).ExitCode);
         await using var browser = await BrowserSession.LaunchAsync();
         var context = await browser.NewContextAsync();

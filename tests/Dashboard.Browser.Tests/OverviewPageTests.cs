@@ -1,3 +1,4 @@
+using Dashboard.Testing;
 namespace Dashboard.Browser.Tests;
 
 public class OverviewPageTests

@@ -1,6 +1,6 @@
-using Dashboard.EmbeddedCluster.Tests;
 using k8s;
 using k8s.Models;
+using Dashboard.Testing;
 
 namespace Dashboard.Chart.Tests;
 

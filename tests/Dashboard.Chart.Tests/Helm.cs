@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Formats.Tar;
 using System.IO.Compression;
+using Dashboard.Testing;
 
 namespace Dashboard.Chart.Tests;
 
@@ -72,12 +73,7 @@ public static class Helm
 
     static async Task<Result> RunAsync(string file, string? workingDirectory, string[] args)
     {
-        var start = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = workingDirectory ?? "" };
-        foreach (var a in args) start.ArgumentList.Add(a);
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        return new Result(process.ExitCode, await stdout, await stderr);
+        var result = await Processes.RunAsync(file, args, workingDirectory);
+        return new Result(result.ExitCode, result.Stdout, result.Stderr);
     }
 }

@@ -1,7 +1,7 @@
 using Dashboard.ClusterServices.Caching;
 using Dashboard.ClusterServices.Operations;
 using Dashboard.ClusterServices.Resilience;
-using Dashboard.EmbeddedCluster.Tests;
+using Dashboard.Testing;
 using k8s;
 using Microsoft.Extensions.Logging.Abstractions;
 

@@ -1,6 +1,7 @@
 using k8s;
 using k8s.Models;
 using Dashboard.Kubernetes;
+using Dashboard.Testing;
 
 namespace Dashboard.EmbeddedCluster.Tests;
 

@@ -28,10 +28,10 @@ public sealed class ApiRequestHandler(SimulatedCluster cluster, FaultInjection f
     /// </summary>
     internal static string? ForeignBrowserRequest(HttpRequest request)
     {
-        if (!Hosting.Loopback.IsHost(request.Host.Host))
+        if (!Loopback.IsHost(request.Host.Host))
             return $"the embedded cluster without a token file answers only to loopback names, not to host \"{request.Host.Host}\" (set EmbeddedCluster__TokenAuthFile to serve others)";
         var origin = request.Headers.Origin.ToString();
-        if (origin.Length > 0 && !Hosting.Loopback.IsUrl(origin))
+        if (origin.Length > 0 && !Loopback.IsUrl(origin))
             return $"the embedded cluster refuses requests from web pages (Origin {origin})";
         return null;
     }

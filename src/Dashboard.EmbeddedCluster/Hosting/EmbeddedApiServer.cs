@@ -1,3 +1,4 @@
+using Dashboard.Kubernetes;
 using Dashboard.EmbeddedCluster.Api;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;

@@ -47,5 +47,5 @@ public static class StartupChecks
     }
 
     /// <summary>Loopback as the embedded cluster's listener decides it: one answer for both.</summary>
-    public static bool IsLoopback(string url) => Dashboard.EmbeddedCluster.Hosting.Loopback.IsUrl(url);
+    public static bool IsLoopback(string url) => Dashboard.Kubernetes.Loopback.IsUrl(url);
 }

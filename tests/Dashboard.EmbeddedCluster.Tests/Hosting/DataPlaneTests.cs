@@ -3,6 +3,7 @@ using Dashboard.EmbeddedCluster.Hosting;
 using k8s;
 using k8s.Models;
 using Dashboard.Kubernetes;
+using Dashboard.Testing;
 
 namespace Dashboard.EmbeddedCluster.Tests;
 

@@ -1,8 +1,9 @@
 using System.Diagnostics;
+using Dashboard.EmbeddedCluster;
 using Dashboard.EmbeddedCluster.Hosting;
 using k8s;
 
-namespace Dashboard.EmbeddedCluster.Tests;
+namespace Dashboard.Testing;
 
 /// <summary>A private embedded cluster on a free loopback port, with a kubeconfig and a KubernetesClient for it.</summary>
 public sealed class TestCluster : IAsyncDisposable
@@ -67,22 +68,18 @@ public sealed record KubectlResult(int ExitCode, string Stdout, string Stderr)
     public string Output => Stdout + Stderr;
 }
 
+/// <summary>The real kubectl (Debian's, at /usr/bin/kubectl here).</summary>
 public static class Kubectl
 {
     public static string Path => File.Exists("/usr/bin/kubectl") ? "/usr/bin/kubectl" : "kubectl";
 
+    /// <summary>kubectl against <paramref name="kubeconfig"/>, with a discovery cache of its own beside it.</summary>
+    public static Task<KubectlResult> RunAsync(string kubeconfig, params string[] args) =>
+        RunAsync(kubeconfig, System.IO.Path.Combine(System.IO.Path.GetDirectoryName(kubeconfig)!, "cache"), TimeSpan.FromSeconds(90), args);
+
     public static async Task<KubectlResult> RunAsync(string kubeconfig, string cacheDir, TimeSpan timeout, params string[] args)
     {
-        var start = new ProcessStartInfo(Path) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        start.ArgumentList.Add($"--kubeconfig={kubeconfig}");
-        start.ArgumentList.Add($"--cache-dir={cacheDir}");
-        foreach (var a in args) start.ArgumentList.Add(a);
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var cts = new CancellationTokenSource(timeout);
-        try { await process.WaitForExitAsync(cts.Token); }
-        catch (OperationCanceledException) { process.Kill(entireProcessTree: true); }
-        return new KubectlResult(process.HasExited ? process.ExitCode : -1, await stdout, await stderr);
+        var result = await Processes.RunAsync(Path, [$"--kubeconfig={kubeconfig}", $"--cache-dir={cacheDir}", .. args], timeout: timeout);
+        return new KubectlResult(result.ExitCode, result.Stdout, result.Stderr);
     }
 }

@@ -3,6 +3,7 @@ using System.Text;
 using k8s;
 using k8s.Autorest;
 using k8s.Models;
+using Dashboard.Testing;
 
 namespace Dashboard.EmbeddedCluster.Tests;
 

@@ -11,39 +11,13 @@ using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.SignalR.Client;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Dashboard.Testing;
 
 namespace Dashboard.Web.Tests;
 
 /// <summary>Sign-in, RBAC as the person, impersonation and browser-facing hygiene, against the embedded cluster with token authentication on.</summary>
 public sealed partial class SecurityTests
 {
-    const string Rbac = """
-        apiVersion: rbac.authorization.k8s.io/v1
-        kind: ClusterRole
-        metadata: {name: viewer}
-        rules:
-        - {apiGroups: [""], resources: [pods, events, services, endpoints, namespaces], verbs: [get, list, watch]}
-        - {apiGroups: [apps], resources: [deployments, replicasets], verbs: [get, list, watch]}
-        ---
-        apiVersion: rbac.authorization.k8s.io/v1
-        kind: ClusterRoleBinding
-        metadata: {name: everyone-views}
-        roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: viewer}
-        subjects: [{kind: Group, name: "system:authenticated", apiGroup: rbac.authorization.k8s.io}]
-        ---
-        apiVersion: rbac.authorization.k8s.io/v1
-        kind: Role
-        metadata: {name: operator, namespace: default}
-        rules:
-        - {apiGroups: [apps], resources: [deployments], verbs: [patch]}
-        - {apiGroups: [""], resources: [events], verbs: [create]}
-        ---
-        apiVersion: rbac.authorization.k8s.io/v1
-        kind: RoleBinding
-        metadata: {name: operators, namespace: default}
-        roleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: operator}
-        subjects: [{kind: Group, name: operators, apiGroup: rbac.authorization.k8s.io}]
-        """;
 
     static async Task<WebApplicationFactory<Program>> StartAsync(string mode, params (string Key, string Value)[] settings)
     {
@@ -63,7 +37,7 @@ public sealed partial class SecurityTests
         });
         using (var warm = factory.CreateClient()) Assert.Equal(HttpStatusCode.OK, (await warm.GetAsync("/healthz")).StatusCode);
         var rbac = Path.Combine(dir, "rbac.yaml");
-        await File.WriteAllTextAsync(rbac, Rbac);
+        await File.WriteAllTextAsync(rbac, TestRbac.ViewersAndOperators);
         var kubeconfig = factory.Services.GetRequiredService<ClusterConnection>().Kubeconfig!;
         var apply = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("kubectl", ["--kubeconfig", kubeconfig, "--cache-dir", Path.Combine(dir, "cache"), "apply", "-f", rbac]) { RedirectStandardOutput = true })!;
         await apply.WaitForExitAsync();

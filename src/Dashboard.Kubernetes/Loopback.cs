@@ -1,6 +1,6 @@
 using System.Net;
 
-namespace Dashboard.EmbeddedCluster.Hosting;
+namespace Dashboard.Kubernetes;
 
 /// <summary>
 /// Whether a name or an address stays on this machine: the one answer behind "no sign-in only on
