@@ -37,8 +37,9 @@ public class KubectlWorkflowTests
     public async Task Get_pods_watch_shows_old_pods_terminating_during_a_rollout()
     {
         await using var cluster = await SeededAsync();
+        var watchesBefore = cluster.Host.Server.Metrics.OpenWatches("pods");
         var watch = cluster.KubectlAsync("get", "pods", "-w", "-l", "app=flask-app", "--request-timeout=8s");
-        await Task.Delay(1000);
+        await cluster.WaitUntilAsync(() => Task.FromResult(cluster.Host.Server.Metrics.OpenWatches("pods") > watchesBefore), because: "kubectl's watch is open");
 
         await cluster.KubectlAsync("set", "image", "deployment/flask-app", "flask-app=docker.io/library/flask-app:2.0");
         var output = (await watch).Stdout;
@@ -128,7 +129,8 @@ public class KubectlWorkflowTests
         await cluster.KubectlAsync("set", "image", "deployment/flask-app", "flask-app=docker.io/library/flask-app:3.0");
         Assert.Contains("can't restart paused deployment (run rollout resume first)", (await cluster.KubectlAsync("rollout", "restart", "deployment/flask-app")).Stderr);
         Assert.Contains("you cannot rollback a paused deployment; resume it first with 'kubectl rollout resume' and try again", (await cluster.KubectlAsync("rollout", "undo", "deployment/flask-app")).Stderr);
-        await Task.Delay(1500);
+        await cluster.WaitUntilAsync(async () => await cluster.Client.AppsV1.ReadNamespacedDeploymentAsync("flask-app", "default") is { } d && d.Status.ObservedGeneration == d.Metadata.Generation,
+            because: "the controller saw the paused template change");
         Assert.Equal(2, (await cluster.Client.AppsV1.ListNamespacedReplicaSetAsync("default", labelSelector: "app=flask-app")).Items.Count);
         var paused = await cluster.Client.AppsV1.ReadNamespacedDeploymentAsync("flask-app", "default");
         Assert.Contains(paused.Status.Conditions, c => c.Type == "Progressing" && c.Reason == "DeploymentPaused" && c.Status == "Unknown");
@@ -314,7 +316,8 @@ public class KubectlWorkflowTests
         await using var cluster = await SeededAsync();
 
         var deleted = await cluster.KubectlAsync("delete", "deployment/flask-app", "--cascade=orphan");
-        await Task.Delay(1000);
+        await cluster.WaitUntilAsync(async () => (await cluster.Client.AppsV1.ListNamespacedReplicaSetAsync("default", labelSelector: "app=flask-app")).Items.All(rs => rs.Metadata.OwnerReferences is null or { Count: 0 }),
+            because: "the garbage collector orphaned the ReplicaSet");
 
         Assert.Equal(0, deleted.ExitCode);
         var rs = Assert.Single((await cluster.Client.AppsV1.ListNamespacedReplicaSetAsync("default", labelSelector: "app=flask-app")).Items);

@@ -113,83 +113,81 @@ public sealed class ApiRequestHandler(SimulatedCluster cluster, FaultInjection f
     {
         var request = context.Request;
         var query = request.Query;
+        switch (verb)
         {
-            switch (verb)
-            {
-                case "WATCH":
-                    await Watch(context, target);
+            case "WATCH":
+                await Watch(context, target);
+                return;
+            case "LIST":
+                {
+                    var (items, rv) = Api.List(target.Type, target.Namespace, LabelSelector.Parse(query["labelSelector"]), FieldSelector.Parse(query["fieldSelector"]));
+                    if (WantsTable(request))
+                    {
+                        await WriteJson(context, 200, TablePrinter.Table(target.Type, items.Select(i => i.Object), rv, Now));
+                        return;
+                    }
+                    await WriteList(context, target.Type, items, rv);
                     return;
-                case "LIST":
+                }
+            case "GET":
+                {
+                    var stored = Api.Find(target.Type, target.Namespace, target.Name!) ?? throw ApiException.NotFound(target.Type, target.Name!);
+                    if (target.Subresource == "scale") { await WriteJson(context, 200, Api.ScaleOf(target.Type, stored)); return; }
+                    if (WantsTable(request)) { await WriteJson(context, 200, TablePrinter.Table(target.Type, [stored.Object], stored.ResourceVersion, Now)); return; }
+                    await WriteRaw(context, 200, stored.Json);
+                    return;
+                }
+            case "POST":
+                {
+                    if (target.Name is not null) throw ApiException.MethodNotAllowed("the server does not allow this method on the requested resource");
+                    var body = await ReadObject(request);
+                    var result = Api.Create(target.Type, target.Namespace, body, WriteOptionsOf(query));
+                    AddWarnings(context, result.Warnings);
+                    await WriteJson(context, 201, result.Object);
+                    return;
+                }
+            case "PUT":
+                {
+                    var body = await ReadObject(request);
+                    WriteResult result;
+                    if (target.Subresource == "scale")
                     {
-                        var (items, rv) = Api.List(target.Type, target.Namespace, LabelSelector.Parse(query["labelSelector"]), FieldSelector.Parse(query["fieldSelector"]));
-                        if (WantsTable(request))
-                        {
-                            await WriteJson(context, 200, TablePrinter.Table(target.Type, items.Select(i => i.Object), rv, Now));
-                            return;
-                        }
-                        await WriteList(context, target.Type, items, rv);
-                        return;
+                        var current = Api.Find(target.Type, target.Namespace, target.Name!) ?? throw ApiException.NotFound(target.Type, target.Name!);
+                        result = new(Api.ApplyScale(target.Type, current, body, WriteOptionsOf(query)), []);
                     }
-                case "GET":
+                    else result = Api.Update(target.Type, target.Namespace, target.Name!, body, target.Subresource, WriteOptionsOf(query));
+                    AddWarnings(context, result.Warnings);
+                    await WriteJson(context, 200, result.Object);
+                    return;
+                }
+            case "PATCH":
+                {
+                    var contentType = request.ContentType ?? "";
+                    var text = await ReadText(request);
+                    var result = Api.Patch(target.Type, target.Namespace, target.Name!, contentType, text, target.Subresource, WriteOptionsOf(query));
+                    AddWarnings(context, result.Warnings);
+                    await WriteJson(context, 200, result.Object);
+                    return;
+                }
+            case "DELETE":
+                {
+                    var options = await DeleteOptionsOf(request);
+                    var result = Api.Delete(target.Type, target.Namespace, target.Name!, options);
+                    await WriteJson(context, 200, result);
+                    return;
+                }
+            case "DELETECOLLECTION":
+                {
+                    var options = await DeleteOptionsOf(request);
+                    var (items, rv) = Api.List(target.Type, target.Namespace, LabelSelector.Parse(query["labelSelector"]), FieldSelector.Parse(query["fieldSelector"]));
+                    foreach (var item in items)
                     {
-                        var stored = Api.Find(target.Type, target.Namespace, target.Name!) ?? throw ApiException.NotFound(target.Type, target.Name!);
-                        if (target.Subresource == "scale") { await WriteJson(context, 200, Api.ScaleOf(target.Type, stored)); return; }
-                        if (WantsTable(request)) { await WriteJson(context, 200, TablePrinter.Table(target.Type, [stored.Object], stored.ResourceVersion, Now)); return; }
-                        await WriteRaw(context, 200, stored.Json);
-                        return;
+                        try { Api.Delete(target.Type, item.Namespace, item.Name, options); }
+                        catch (ApiException e) when (e.Code == 404) { }
                     }
-                case "POST":
-                    {
-                        if (target.Name is not null) throw ApiException.MethodNotAllowed("the server does not allow this method on the requested resource");
-                        var body = await ReadObject(request);
-                        var result = Api.Create(target.Type, target.Namespace, body, WriteOptionsOf(query));
-                        AddWarnings(context, result.Warnings);
-                        await WriteJson(context, 201, result.Object);
-                        return;
-                    }
-                case "PUT":
-                    {
-                        var body = await ReadObject(request);
-                        WriteResult result;
-                        if (target.Subresource == "scale")
-                        {
-                            var current = Api.Find(target.Type, target.Namespace, target.Name!) ?? throw ApiException.NotFound(target.Type, target.Name!);
-                            result = new(Api.ApplyScale(target.Type, current, body, WriteOptionsOf(query)), []);
-                        }
-                        else result = Api.Update(target.Type, target.Namespace, target.Name!, body, target.Subresource, WriteOptionsOf(query));
-                        AddWarnings(context, result.Warnings);
-                        await WriteJson(context, 200, result.Object);
-                        return;
-                    }
-                case "PATCH":
-                    {
-                        var contentType = request.ContentType ?? "";
-                        var text = await ReadText(request);
-                        var result = Api.Patch(target.Type, target.Namespace, target.Name!, contentType, text, target.Subresource, WriteOptionsOf(query));
-                        AddWarnings(context, result.Warnings);
-                        await WriteJson(context, 200, result.Object);
-                        return;
-                    }
-                case "DELETE":
-                    {
-                        var options = await DeleteOptionsOf(request);
-                        var result = Api.Delete(target.Type, target.Namespace, target.Name!, options);
-                        await WriteJson(context, 200, result);
-                        return;
-                    }
-                case "DELETECOLLECTION":
-                    {
-                        var options = await DeleteOptionsOf(request);
-                        var (items, rv) = Api.List(target.Type, target.Namespace, LabelSelector.Parse(query["labelSelector"]), FieldSelector.Parse(query["fieldSelector"]));
-                        foreach (var item in items)
-                        {
-                            try { Api.Delete(target.Type, item.Namespace, item.Name, options); }
-                            catch (ApiException e) when (e.Code == 404) { }
-                        }
-                        await WriteList(context, target.Type, items, rv);
-                        return;
-                    }
-            }
+                    await WriteList(context, target.Type, items, rv);
+                    return;
+                }
         }
     }
 

@@ -19,7 +19,9 @@ public class TrafficProbeTests
         await using var probes = new TrafficProbes(harness.Clients, new KubernetesResilience(), harness.Cache, TimeProvider.System, DataPlaneOf(harness));
         Assert.Equal(0, (await harness.Cluster.KubectlAsync("rollout", "status", "deployment/cloud-communal-service", "-n", "cloud", "--timeout=60s")).ExitCode);
         await harness.Cluster.WaitUntilAsync(async () => (await harness.Cluster.Client.CoreV1.ReadNamespacedServiceAsync("cloud-communal-service", "cloud")).Metadata.Annotations?.ContainsKey(WellKnown.DataPlaneUrlAnnotation) == true);
-        await Task.Delay(TimeSpan.FromSeconds(1.5)); // the only pod's app warms up and the load balancer sees it
+        var url = (await harness.Cluster.Client.CoreV1.ReadNamespacedServiceAsync("cloud-communal-service", "cloud")).Metadata.Annotations[WellKnown.DataPlaneUrlAnnotation];
+        using var direct = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
+        await harness.Cluster.WaitUntilAsync(async () => (await direct.GetAsync(url)).IsSuccessStatusCode, because: "the only pod's app warmed up and the load balancer sees it");
 
         var start = await probes.StartAsync("cloud", "cloud-communal-service", ratePerSecond: 20);
         Assert.True(start.Outcome == OperationOutcome.Succeeded, start.Message);

@@ -293,8 +293,11 @@ public class ApiOverHttpTests
 
         var accepted = await http.PostAsync("/_embedded/restart?seconds=2", null);
         Assert.Equal(HttpStatusCode.Accepted, accepted.StatusCode);
-        await Task.Delay(600);
-        await Assert.ThrowsAnyAsync<HttpRequestException>(() => http.GetAsync("/version"));
+        await cluster.WaitUntilAsync(async () =>
+        {
+            try { await http.GetAsync("/version"); return false; }
+            catch (HttpRequestException) { return true; }
+        }, TimeSpan.FromSeconds(5), "the API server is down");
 
         await cluster.WaitUntilAsync(async () =>
         {

@@ -83,7 +83,13 @@ public class DataPlaneTests
         Assert.Equal(0, (await cluster.KubectlAsync("rollout", "status", "deployment/cloud-communal-service", "-n", "cloud", "--timeout=90s")).ExitCode);
         // rollout status returns while the replaced pod (still without a preStop hook) terminates; let it go and the load balancer catch up.
         await cluster.WaitUntilAsync(async () => (await cluster.Client.CoreV1.ListNamespacedPodAsync("cloud")).Items.All(p => p.Metadata.DeletionTimestamp is null));
-        await Task.Delay(TimeSpan.FromSeconds(1.5));
+        await cluster.WaitUntilAsync(async () =>
+        {
+            var pods = (await cluster.Client.CoreV1.ListNamespacedPodAsync("cloud")).Items.Select(p => p.Metadata.Name).ToHashSet();
+            var endpoints = await cluster.Client.CoreV1.ReadNamespacedEndpointsAsync("cloud-communal-service", "cloud");
+            var serving = (endpoints.Subsets ?? []).SelectMany(s => s.Addresses ?? []).Select(a => a.TargetRef?.Name).ToHashSet();
+            return serving.SetEquals(pods) && (endpoints.Subsets ?? []).All(s => s.NotReadyAddresses is null or { Count: 0 });
+        }, because: "the load balancer sends traffic to the current pods only");
 
         var safeRollout = await ProbeAsync(url, Rollout("v1.0.2"));
         Assert.True(safeRollout.Failed == 0, string.Join("\n", safeRollout.Failures));

@@ -103,9 +103,18 @@ public class ClusterConnectionTests
         await using (var prod = await client.WatchAsync<Dashboard.ClusterServices.Model.DeploymentView>(null))
             Assert.Contains(prod.Snapshot, d => d.Name == "flask-app");
 
+        // The live state follows the session: a handler added on prod hears the switch, then staging, not prod.
+        var heard = new System.Collections.Concurrent.ConcurrentQueue<LiveChange>();
+        client.Changed += heard.Enqueue;
         client.UseContext("staging");
+        Assert.Equal([LiveChange.Context], heard);
+        heard.Clear();
+        var prodScope = factory.Services.GetRequiredService<Dashboard.ClusterServices.ClusterScope>();
+        await using (await prodScope.Cache.SubscribeEventsAsync("kube-system")) { }
+        Assert.Empty(heard);
         await using (var staging = await client.WatchAsync<Dashboard.ClusterServices.Model.DeploymentView>(null))
             Assert.Empty(staging.Snapshot);
+        Assert.Contains(LiveChange.Health, heard);
         Assert.Equal(OperationOutcome.NotFound, (await client.ExecuteAsync(new Pause("default", "flask-app"))).Outcome);
         Assert.Throws<ArgumentException>(() => client.UseContext("nope"));
     }
