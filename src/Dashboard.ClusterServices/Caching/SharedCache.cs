@@ -74,6 +74,11 @@ public sealed class SharedCache<TObject, TView> : ICacheHealthSource, IAsyncDisp
 
     public void Start() => _loop ??= Task.Run(() => RunAsync(_stop.Token));
 
+    TView? Find(string key)
+    {
+        lock (_gate) return _items.TryGetValue(key, out var item) ? item.View : default;
+    }
+
     public IReadOnlyList<TView> Snapshot()
     {
         lock (_gate) return _items.Values.Select(v => v.View).ToList();
@@ -83,7 +88,7 @@ public sealed class SharedCache<TObject, TView> : ICacheHealthSource, IAsyncDisp
     {
         lock (_gate)
         {
-            var subscription = new Subscription<TView>(_items.Values.Select(v => v.View).ToList(), Snapshot, _options.MaxPendingPerReader, onDispose);
+            var subscription = new Subscription<TView>(_items.Values.Select(v => v.View).ToList(), Snapshot, _options.MaxPendingPerReader, onDispose, Find);
             _readers.Add(subscription);
             return subscription;
         }

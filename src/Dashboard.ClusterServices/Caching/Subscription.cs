@@ -15,8 +15,11 @@ public sealed class Subscription<TView> : IViewFeed<TView>
     readonly Func<CacheUpdate<TView>> _resync;
     int _disposed;
 
-    internal Subscription(IReadOnlyList<TView> snapshot, Func<IReadOnlyList<TView>> freshSnapshot, int maxPending, Func<Subscription<TView>, ValueTask> onDispose)
+    readonly Func<string, TView?> _find;
+
+    internal Subscription(IReadOnlyList<TView> snapshot, Func<IReadOnlyList<TView>> freshSnapshot, int maxPending, Func<Subscription<TView>, ValueTask> onDispose, Func<string, TView?> find)
     {
+        _find = find;
         _initial = snapshot;
         _resync = () => new CacheUpdate<TView>([], freshSnapshot());
         // An object's latest change replaces the one before it; past maxPending objects the reader is resynced.
@@ -30,6 +33,9 @@ public sealed class Subscription<TView> : IViewFeed<TView>
     public IReadOnlyList<TView> Snapshot => _initial;
 
     public void ReleaseSnapshot() => _initial = [];
+
+    /// <summary>The cache's current view of one object (<c>namespace/name</c>), without a copy of the rest: for a reader that only looks things up.</summary>
+    public TView? Find(string key) => _find(key);
 
     /// <summary>Changes queued and not yet read (for tests and diagnostics).</summary>
     public int PendingCount => _queue.PendingCount;

@@ -31,7 +31,6 @@ public sealed class RolloutTimelines(ClusterCache cache, TimeProvider clock, Tim
     readonly Dictionary<string, DeploymentView> _deployments = new(StringComparer.Ordinal);
     readonly Dictionary<string, ReplicaSetView> _replicaSets = new(StringComparer.Ordinal);
     readonly Dictionary<string, EndpointsView> _endpoints = new(StringComparer.Ordinal);
-    readonly Dictionary<string, PodView> _pods = new(StringComparer.Ordinal);
     /// <summary>Namespaces whose pods are followed (ready once their snapshot is in), and when a rollout was last under way there.</summary>
     readonly Dictionary<string, PodsOfNamespace> _podFeeds = new(StringComparer.Ordinal);
     static readonly TimeSpan PodsKeptAfterRollouts = TimeSpan.FromMinutes(1);
@@ -84,19 +83,15 @@ public sealed class RolloutTimelines(ClusterCache cache, TimeProvider clock, Tim
             return _rollouts.TryGetValue($"{ns}/{name}", out var list) ? list.Select(r => r.Snapshot()).Reverse().ToList() : [];
     }
 
-    async Task FollowAsync<T>(Subscription<T> feed, Dictionary<string, T> state, Func<T, string> key, CancellationToken stop = default, Action? ready = null)
+    async Task FollowAsync<T>(Subscription<T> feed, Dictionary<string, T> state, Func<T, string> key)
     {
         lock (_gate)
-        {
             foreach (var item in feed.Snapshot) state[key(item)] = item;
-            ready?.Invoke();
-        }
-        using var both = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token, stop);
         try
         {
-            while (!both.IsCancellationRequested)
+            while (!_stop.IsCancellationRequested)
             {
-                var update = await feed.ReadAsync(both.Token);
+                var update = await feed.ReadAsync(_stop.Token);
                 lock (_gate) update.ApplyTo(state, key);
             }
         }
@@ -117,8 +112,15 @@ public sealed class RolloutTimelines(ClusterCache cache, TimeProvider clock, Tim
                 try
                 {
                     var feed = await cache.SubscribePodsAsync(ns, _stop.Token);
-                    lock (_gate) entry.Feed = feed;
-                    await FollowAsync(feed, _pods, static p => $"{p.Namespace}/{p.Name}", entry.Stop.Token, () => entry.Ready = true);
+                    // Pods are looked up in the shared cache, not copied: the subscription only keeps it running.
+                    feed.ReleaseSnapshot();
+                    lock (_gate)
+                    {
+                        entry.Feed = feed;
+                        entry.Ready = true;
+                    }
+                    using var both = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token, entry.Stop.Token);
+                    while (!both.IsCancellationRequested) await feed.ReadAsync(both.Token);
                 }
                 catch (OperationCanceledException)
                 {
@@ -196,7 +198,7 @@ public sealed class RolloutTimelines(ClusterCache cache, TimeProvider clock, Tim
                 var newReady = sets.Where(rs => rs.Revision.ToString(System.Globalization.CultureInfo.InvariantCulture) == revision).Sum(rs => rs.ReadyReplicas);
                 var oldReady = sets.Where(rs => rs.Revision.ToString(System.Globalization.CultureInfo.InvariantCulture) != revision).Sum(rs => rs.ReadyReplicas);
                 var serving = servingByNamespace.GetValueOrDefault(d.Namespace)?.Count(pod =>
-                    _pods.TryGetValue($"{d.Namespace}/{pod}", out var p) && sets.Any(rs => Membership.IsPodOf(p, rs))) ?? 0;
+                    podsOfNamespace.Feed?.Find($"{d.Namespace}/{pod}") is { } p && sets.Any(rs => Membership.IsPodOf(p, rs))) ?? 0;
                 current.Samples.Add(new TimelineSample(now, newReady, oldReady, Math.Max(0, d.Replicas - d.AvailableReplicas), serving, d.Replicas));
                 if (current.Samples.Count > SamplesKept) current.Samples.RemoveAt(0);
                 recorded = true;
@@ -205,7 +207,6 @@ public sealed class RolloutTimelines(ClusterCache cache, TimeProvider clock, Tim
             {
                 _podFeeds.Remove(ns);
                 close.Add(entry);
-                foreach (var key in _pods.Keys.Where(k => k.StartsWith(ns + "/", StringComparison.Ordinal)).ToList()) _pods.Remove(key);
             }
         }
         FollowPodsOf(open, close);
