@@ -3,6 +3,7 @@
 FROM mcr.microsoft.com/dotnet/sdk:10.0 AS build
 WORKDIR /src
 COPY global.json Directory.Build.props Directory.Packages.props .editorconfig ./
+COPY src/Dashboard.Kubernetes/Dashboard.Kubernetes.csproj src/Dashboard.Kubernetes/
 COPY src/Dashboard.EmbeddedCluster/Dashboard.EmbeddedCluster.csproj src/Dashboard.EmbeddedCluster/
 COPY src/Dashboard.ClusterServices/Dashboard.ClusterServices.csproj src/Dashboard.ClusterServices/
 COPY src/Dashboard.Web/Dashboard.Web.csproj src/Dashboard.Web/
@@ -17,7 +18,6 @@ FROM mcr.microsoft.com/dotnet/aspnet:10.0 AS final
 WORKDIR /app
 COPY --from=build /app ./
 ENV ASPNETCORE_URLS=http://+:8080 \
-    Urls=http://+:8080 \
     DOTNET_EnableDiagnostics=0
 EXPOSE 8080
 USER 1654

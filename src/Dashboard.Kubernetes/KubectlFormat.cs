@@ -91,4 +91,19 @@ public static class KubectlFormat
         if (restarts != 0 && lastRestart is { } lr) restartsText = $"{restarts} ({Age(lr, now)} ago)";
         return ($"{ready}/{total}", reason, restartsText, restarts, total > 0 && ready == total);
     }
+
+    /// <summary>
+    /// What <c>kubectl rollout status</c> prints for a Deployment (polymorphichelpers/rollout_status.go,
+    /// DeploymentStatusViewer), and whether that is its final "successfully rolled out".
+    /// </summary>
+    public static (string Message, bool Done) DeploymentRolloutStatus(string name, long generation, long observedGeneration, string? progressingReason,
+        int replicas, int updatedReplicas, int statusReplicas, int availableReplicas)
+    {
+        if (generation > observedGeneration) return ("Waiting for deployment spec update to be observed...", false);
+        if (progressingReason == "ProgressDeadlineExceeded") return ($"deployment \"{name}\" exceeded its progress deadline", false);
+        if (updatedReplicas < replicas) return ($"Waiting for deployment \"{name}\" rollout to finish: {updatedReplicas} out of {replicas} new replicas have been updated...", false);
+        if (statusReplicas > updatedReplicas) return ($"Waiting for deployment \"{name}\" rollout to finish: {statusReplicas - updatedReplicas} old replicas are pending termination...", false);
+        if (availableReplicas < updatedReplicas) return ($"Waiting for deployment \"{name}\" rollout to finish: {availableReplicas} of {updatedReplicas} updated replicas are available...", false);
+        return ($"deployment \"{name}\" successfully rolled out", true);
+    }
 }

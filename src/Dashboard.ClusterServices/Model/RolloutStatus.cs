@@ -12,15 +12,10 @@ public sealed record RolloutState(RolloutPhase Phase, string Message, string? De
 /// </summary>
 public static class RolloutStatus
 {
-    public static string KubectlMessage(DeploymentView d)
-    {
-        if (d.Generation > d.ObservedGeneration) return "Waiting for deployment spec update to be observed...";
-        if (d.Condition("Progressing")?.Reason == "ProgressDeadlineExceeded") return $"deployment \"{d.Name}\" exceeded its progress deadline";
-        if (d.UpdatedReplicas < d.Replicas) return $"Waiting for deployment \"{d.Name}\" rollout to finish: {d.UpdatedReplicas} out of {d.Replicas} new replicas have been updated...";
-        if (d.StatusReplicas > d.UpdatedReplicas) return $"Waiting for deployment \"{d.Name}\" rollout to finish: {d.StatusReplicas - d.UpdatedReplicas} old replicas are pending termination...";
-        if (d.AvailableReplicas < d.UpdatedReplicas) return $"Waiting for deployment \"{d.Name}\" rollout to finish: {d.AvailableReplicas} of {d.UpdatedReplicas} updated replicas are available...";
-        return $"deployment \"{d.Name}\" successfully rolled out";
-    }
+    public static string KubectlMessage(DeploymentView d) => KubectlStatus(d).Message;
+
+    static (string Message, bool Done) KubectlStatus(DeploymentView d) => KubectlFormat.DeploymentRolloutStatus(
+        d.Name, d.Generation, d.ObservedGeneration, d.Condition("Progressing")?.Reason, d.Replicas, d.UpdatedReplicas, d.StatusReplicas, d.AvailableReplicas);
 
     /// <summary>A pod that will not become ready by waiting: what makes a rollout stuck. The overview keeps only these.</summary>
     public static bool IsStuck(PodView p) => !p.IsTerminating && PodProblems.IsStuck(p.Status);
@@ -28,14 +23,14 @@ public static class RolloutStatus
     /// <param name="newPods">Pods of the Deployment's current ReplicaSet (<see cref="Membership.NewPodsOf"/>).</param>
     public static RolloutState Evaluate(DeploymentView d, IEnumerable<PodView> newPods)
     {
-        var message = KubectlMessage(d);
+        var (message, done) = KubectlStatus(d);
         if (d.Condition("Progressing")?.Reason == "ProgressDeadlineExceeded")
             return new(RolloutPhase.Failed, message, d.Condition("Progressing")?.Message);
         var stuck = newPods.Where(IsStuck).ToList();
         if (stuck.Count > 0)
             return new(RolloutPhase.Stuck, message, $"{stuck.Count} new pod{(stuck.Count == 1 ? "" : "s")} in {string.Join(", ", stuck.Select(p => p.Status).Distinct())}");
         if (d.Paused) return new(RolloutPhase.Paused, message, "Deployment is paused");
-        return message.EndsWith("successfully rolled out", StringComparison.Ordinal)
+        return done
             ? new(RolloutPhase.Complete, message)
             : new(RolloutPhase.Progressing, message, $"{d.UpdatedReplicas} of {d.Replicas} updated, {d.AvailableReplicas} available");
     }

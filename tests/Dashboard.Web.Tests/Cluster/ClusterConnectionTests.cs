@@ -108,14 +108,28 @@ public class ClusterConnectionTests
         client.Changed += heard.Enqueue;
         client.UseContext("staging");
         Assert.Equal([LiveChange.Context], heard);
+        // Staging's first visit starts its timelines (three caches): once those are live it is quiet.
+        var stagingScope = factory.Services.GetRequiredService<ClusterContexts>().Get("staging");
+        await WaitUntilAsync(() => stagingScope.Cache.Stats().Count >= 3 && stagingScope.Cache.Health().Connection == Dashboard.ClusterServices.Caching.CacheConnection.Live);
         heard.Clear();
         var prodScope = factory.Services.GetRequiredService<Dashboard.ClusterServices.ClusterScope>();
         await using (await prodScope.Cache.SubscribeEventsAsync("kube-system")) { }
         Assert.Empty(heard);
         await using (var staging = await client.WatchAsync<Dashboard.ClusterServices.Model.DeploymentView>(null))
             Assert.Empty(staging.Snapshot);
+        await using (await client.WatchAsync<Dashboard.ClusterServices.Model.EventView>("default")) { }
         Assert.Contains(LiveChange.Health, heard);
         Assert.Equal(OperationOutcome.NotFound, (await client.ExecuteAsync(new Pause("default", "flask-app"))).Outcome);
         Assert.Throws<ArgumentException>(() => client.UseContext("nope"));
+    }
+
+    static async Task WaitUntilAsync(Func<bool> condition)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(15);
+        while (!condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the condition did not hold within 15 s");
+            await Task.Delay(20);
+        }
     }
 }
