@@ -10,10 +10,12 @@ public sealed record ProcessResult(int ExitCode, string Stdout, string Stderr);
 public static class Processes
 {
     /// <param name="timeout">Past it the process tree is killed and the exit code is -1.</param>
-    public static async Task<ProcessResult> RunAsync(string file, IEnumerable<string> args, string? workingDirectory = null, TimeSpan? timeout = null)
+    public static async Task<ProcessResult> RunAsync(string file, IEnumerable<string> args, string? workingDirectory = null, TimeSpan? timeout = null,
+        Dictionary<string, string>? environment = null)
     {
         var start = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false, WorkingDirectory = workingDirectory ?? "" };
         foreach (var a in args) start.ArgumentList.Add(a);
+        foreach (var (key, value) in environment ?? []) start.Environment[key] = value;
         using var process = Process.Start(start)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();

@@ -1,0 +1,17 @@
+namespace Dashboard.Records;
+
+public enum RecordsProvider { Sqlite, Postgres }
+
+/// <summary><c>Records__Provider</c>, <c>Records__ConnectionString</c>, <c>Records__RetentionDays</c>.</summary>
+public sealed class RecordsOptions
+{
+    public const string Section = "Records";
+
+    public RecordsProvider Provider { get; set; } = RecordsProvider.Sqlite;
+
+    /// <summary>For SQLite, default a file under the dashboard's data folder; for PostgreSQL, required.</summary>
+    public string? ConnectionString { get; set; }
+
+    /// <summary>Records and audit entries older than this are deleted.</summary>
+    public int RetentionDays { get; set; } = 90;
+}

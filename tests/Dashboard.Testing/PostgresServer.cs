@@ -1,0 +1,87 @@
+namespace Dashboard.Testing;
+
+/// <summary>
+/// A throwaway PostgreSQL server on a loopback port: Debian's <c>postgresql</c> (installed with apt-get
+/// the first time, as Chromium is), a fresh data folder made by <c>initdb</c>, started with <c>pg_ctl</c>,
+/// trust authentication for the test user, removed when disposed. As root the server runs as the
+/// <c>postgres</c> user, which PostgreSQL requires.
+/// </summary>
+public sealed class PostgresServer : IAsyncDisposable
+{
+    const string User = "dashboard";
+    static readonly SemaphoreSlim Gate = new(1, 1);
+    readonly string _bin;
+    readonly string _dir;
+
+    PostgresServer(string bin, string dir, int port)
+    {
+        _bin = bin;
+        _dir = dir;
+        Port = port;
+    }
+
+    public int Port { get; }
+
+    /// <summary>A connection string to a database of its own (created by EF Core's migrations when they first run).</summary>
+    public string ConnectionStringFor(string database) => $"Host=127.0.0.1;Port={Port};Username={User};Database={database};Pooling=false";
+
+    public static async Task<PostgresServer> StartAsync()
+    {
+        var bin = await EnsureInstalledAsync();
+        var root = Path.Combine(Path.GetTempPath(), "pg-tests");
+        Directory.CreateDirectory(root);
+        // The postgres user makes its data folder here (as /tmp is: everyone may write, only owners delete).
+        if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(root, (UnixFileMode)0b111_111_111 | UnixFileMode.StickyBit);
+        var dir = Path.Combine(root, Guid.NewGuid().ToString("N"));
+        var port = Ports.Free();
+        await RunAsync(Path.Combine(bin, "initdb"), "-D", dir, "-U", User, "--auth=trust", "--no-sync", "-E", "UTF8", "--locale=C");
+        await RunAsync(Path.Combine(bin, "pg_ctl"), "-D", dir, "-l", Path.Combine(dir, "server.log"), "-w", "-t", "60",
+            "-o", $"-p {port} -k {dir} -c listen_addresses=127.0.0.1 -c fsync=off", "start");
+        return new PostgresServer(bin, dir, port);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        try { await RunAsync(Path.Combine(_bin, "pg_ctl"), "-D", _dir, "-m", "immediate", "-w", "stop"); }
+        catch (InvalidOperationException) { }
+        try { Directory.Delete(_dir, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+    }
+
+    /// <summary>The server's programs: Debian's versioned folder, installed when missing.</summary>
+    static async Task<string> EnsureInstalledAsync()
+    {
+        if (Find() is { } found) return found;
+        await Gate.WaitAsync();
+        try
+        {
+            if (Find() is { } again) return again;
+            await Apt("update");
+            await Apt("install", "-y", "--no-install-recommends", "postgresql");
+            return Find() ?? throw new InvalidOperationException("apt-get install postgresql did not provide /usr/lib/postgresql/*/bin/initdb");
+        }
+        finally
+        {
+            Gate.Release();
+        }
+    }
+
+    static string? Find() => Directory.Exists("/usr/lib/postgresql")
+        ? Directory.GetDirectories("/usr/lib/postgresql").Select(v => Path.Combine(v, "bin")).Where(b => File.Exists(Path.Combine(b, "initdb"))).OrderDescending().FirstOrDefault()
+        : null;
+
+    static async Task Apt(params string[] args)
+    {
+        var result = await Processes.RunAsync("apt-get", args, timeout: TimeSpan.FromMinutes(10), environment: new() { ["DEBIAN_FRONTEND"] = "noninteractive" });
+        if (result.ExitCode != 0) throw new InvalidOperationException($"apt-get {string.Join(' ', args)} failed ({result.ExitCode}): {result.Stderr}{result.Stdout}");
+    }
+
+    static async Task RunAsync(string program, params string[] args)
+    {
+        // PostgreSQL refuses to run as root: then it runs as the postgres user Debian's package creates.
+        var asRoot = Environment.UserName == "root";
+        var result = asRoot
+            ? await Processes.RunAsync("runuser", ["-u", "postgres", "--", program, .. args], timeout: TimeSpan.FromMinutes(2))
+            : await Processes.RunAsync(program, args, timeout: TimeSpan.FromMinutes(2));
+        if (result.ExitCode != 0) throw new InvalidOperationException($"{Path.GetFileName(program)} failed ({result.ExitCode}): {result.Stderr}{result.Stdout}");
+    }
+}
