@@ -5,7 +5,11 @@ using Npgsql;
 namespace Dashboard.Records;
 
 /// <summary>A database that cannot hold the records: the start stops with this message.</summary>
-public sealed class RecordsUnavailableException(string message, Exception? inner = null) : Exception(message, inner);
+public sealed class RecordsUnavailableException(string message, Exception? inner = null, bool unreachable = false) : Exception(message, inner)
+{
+    /// <summary>The server did not answer (it may later): the dashboard runs on without records meanwhile.</summary>
+    public bool Unreachable { get; } = unreachable;
+}
 
 /// <summary>
 /// The records database: opened (and migrated) once at start, then written and read through short-lived
@@ -51,7 +55,7 @@ public sealed class RecordStore
         }
         catch (Exception e) when (e is NpgsqlException or PostgresException)
         {
-            throw new RecordsUnavailableException($"The records database (PostgreSQL) cannot be opened: {e.Message}", e);
+            throw new RecordsUnavailableException($"The records database (PostgreSQL) cannot be opened: {e.Message}", e, unreachable: e is not PostgresException);
         }
         return store;
     }

@@ -23,6 +23,9 @@ builder.Services.AddSingleton<CircuitCounter>();
 builder.Services.AddSingleton<Microsoft.AspNetCore.Components.Server.Circuits.CircuitHandler>(sp => sp.GetRequiredService<CircuitCounter>());
 builder.Services.AddHealthChecks().AddCheck<ClusterHealthCheck>("cluster");
 builder.AddDashboardKeyStorage();
+builder.Services.Configure<Dashboard.Records.RecordsOptions>(builder.Configuration.GetSection(Dashboard.Records.RecordsOptions.Section));
+builder.Services.AddSingleton<Dashboard.Web.Records.AuditTrail>();
+builder.Services.AddHostedService(sp => sp.GetRequiredService<Dashboard.Web.Records.AuditTrail>());
 builder.AddDashboardSecurity(ClusterConnection.ResolveFromEnvironment(builder.Configuration.GetSection(ClusterOptions.Section).Get<ClusterOptions>() ?? new ClusterOptions()));
 
 var app = builder.Build();

@@ -170,6 +170,7 @@ sealed class DashboardProcess : IAsyncDisposable
         start.Environment["ASPNETCORE_URLS"] = url.ToString();
         start.Environment["Cluster__Mode"] = "KubeConfig";
         start.Environment["Cluster__KubeconfigPath"] = kubeconfig;
+        start.Environment["Dashboard__DataPath"] = Path.Combine(Path.GetDirectoryName(kubeconfig)!, "data");
         start.Environment["Auth__Mode"] = "Token";
         start.Environment["Stats__AllowForcedCollection"] = "true";
         // Run from the build output (not a publish): Development serves the packages' static web assets.

@@ -58,6 +58,7 @@ public sealed class DashboardProcess : IAsyncDisposable
         start.Environment["ASPNETCORE_ENVIRONMENT"] = "Development";
         start.Environment["ASPNETCORE_URLS"] = url.ToString();
         start.Environment["Cluster__Mode"] = "Embedded";
+        start.Environment["Dashboard__DataPath"] = System.IO.Path.Combine(dir, "data");
         var apiUrl = new Uri($"http://127.0.0.1:{Ports.Free()}");
         start.Environment["EmbeddedCluster__ApiUrl"] = apiUrl.ToString().TrimEnd('/');
         start.Environment["EmbeddedCluster__KubeconfigPath"] = kubeconfig;

@@ -84,7 +84,7 @@ public interface IDashboardClient
 /// One browser session's view of the service layer: the context it picked, and commands acting as the
 /// person signed in. Scoped per circuit (disposed with it); the caches behind it are shared by everyone.
 /// </summary>
-public sealed class DashboardClient(ClusterContexts clusters, PersonClients people, AccessReviews access, AuthenticationStateProvider authentication) : IDashboardClient, IDisposable
+public sealed class DashboardClient(ClusterContexts clusters, PersonClients people, AccessReviews access, AuthenticationStateProvider authentication, Records.AuditTrail audit) : IDashboardClient, IDisposable
 {
     ClusterScope _scope = clusters.Get(null);
     readonly Lock _gate = new();
@@ -222,6 +222,25 @@ public sealed class DashboardClient(ClusterContexts clusters, PersonClients peop
     public async Task<OperationResult> ExecuteAsync(RolloutCommand command, CancellationToken cancellationToken = default)
     {
         if (await PersonAsync() is not { } person) return SignInFirst;
+        // Reads are not actions; everything else is in the audit trail, intent first.
+        if (command.Verb == "get") return await RunAsync(person, command, cancellationToken);
+        var entry = await audit.BeginAsync(person.Name, Context, command, cancellationToken);
+        OperationResult result;
+        try
+        {
+            result = await RunAsync(person, command, cancellationToken);
+        }
+        catch (Exception e)
+        {
+            await audit.CompleteAsync(entry, new OperationResult(OperationOutcome.Unavailable, $"The operation did not complete: {e.Message}"));
+            throw;
+        }
+        await audit.CompleteAsync(entry, result);
+        return result;
+    }
+
+    async Task<OperationResult> RunAsync(ActingPerson person, RolloutCommand command, CancellationToken cancellationToken)
+    {
         var operations = person.Operations;
         var (ns, name, actor) = (command.Namespace, command.Name, person.Name);
         switch (command)

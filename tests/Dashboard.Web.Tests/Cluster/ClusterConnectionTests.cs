@@ -88,6 +88,7 @@ public class ClusterConnectionTests
             b.UseSetting("Cluster:Mode", "KubeConfig");
             b.UseSetting("Cluster:KubeconfigPath", kubeconfig);
             b.UseSetting("Auth:Mode", "Token");
+            b.UseSetting("Dashboard:DataPath", Path.Combine(Path.GetDirectoryName(kubeconfig)!, "data"));
         });
         using var http = factory.CreateClient();
         using var scope = factory.Services.CreateScope();

@@ -14,6 +14,8 @@ public static class TestApp
         b.UseSetting("Urls", "http://127.0.0.1:0");
         b.UseSetting("EmbeddedCluster:ApiUrl", "http://127.0.0.1:0");
         b.UseSetting("EmbeddedCluster:KubeconfigPath", Path.Combine(dir, "kubeconfig"));
+        // Each app its own records file: test processes run side by side.
+        b.UseSetting("Dashboard:DataPath", Path.Combine(dir, "data"));
         b.UseSetting("EmbeddedCluster:TimeScale", timeScale.ToString(System.Globalization.CultureInfo.InvariantCulture));
         foreach (var (key, value) in settings ?? new Dictionary<string, string>()) b.UseSetting(key, value);
     });

@@ -32,6 +32,7 @@ public sealed partial class SecurityTests
             b.UseSetting("EmbeddedCluster:KubeconfigPath", Path.Combine(dir, "kubeconfig"));
             b.UseSetting("EmbeddedCluster:TimeScale", "0.2");
             b.UseSetting("EmbeddedCluster:TokenAuthFile", tokens);
+            b.UseSetting("Dashboard:DataPath", Path.Combine(dir, "data"));
             b.UseSetting("Auth:Mode", mode);
             foreach (var (k, v) in settings) b.UseSetting(k, v);
         });
@@ -185,6 +186,18 @@ public sealed partial class SecurityTests
         Assert.True((await admin.AppsV1.ReadNamespacedDeploymentAsync("flask-app", "default")).Spec.Paused);
         var events = await admin.CoreV1.ListNamespacedEventAsync("default");
         Assert.Contains(events.Items, e => e.Reason == "Paused" && e.Message.StartsWith("otto paused", StringComparison.Ordinal));
+
+        // Every action is in the audit trail, each person as themselves, the refused ones too, each completed with its outcome.
+        var audit = (await factory.Services.GetRequiredService<Dashboard.Web.Records.AuditTrail>().Store!.AuditAsync()).Reverse()
+            .Select(a => (a.Person, a.Action, a.Namespace, a.Target, a.Outcome, a.CompletedAt is not null)).ToList();
+        Assert.Equal(
+        [
+            ("vera", "Pause", "default", "flask-app", "Refused", true),
+            ("vera", "StartProbe", "default", "flask-app", "Refused", true),
+            ("otto", "StartProbe", "default", "flask-app", "Succeeded", true),
+            ("otto", "StopProbe", "default", "flask-app", "Succeeded", true),
+            ("otto", "Pause", "default", "flask-app", "Succeeded", true),
+        ], audit);
     }
 
     [Fact]
