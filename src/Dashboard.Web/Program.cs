@@ -3,6 +3,7 @@ using Dashboard.Web.Cluster;
 using Dashboard.Web.Components;
 using Dashboard.Web.Hosting;
 using Dashboard.Web.Hubs;
+using Dashboard.Web.Records;
 using Dashboard.Web.Security;
 using MudBlazor.Services;
 
@@ -42,6 +43,7 @@ app.MapStaticAssets();
 app.MapHealthChecks("/healthz").AllowAnonymous();
 app.MapSignIn();
 app.MapDashboardStats();
+app.MapRecordsApi();
 app.MapHub<PodsHub>(PodsHub.Path);
 app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
 

@@ -199,22 +199,8 @@ public sealed class DashboardClient(ClusterContexts clusters, PersonClients peop
             ? null
             : $"{person.Name} may not {verb} deployments in namespace {ns} (the cluster's RBAC decides; ask for a RoleBinding).";
 
-    public async Task<IReadOnlySet<string>> VisibleNamespacesAsync(IEnumerable<string> namespaces, CancellationToken cancellationToken = default)
-    {
-        var visible = new HashSet<string>(StringComparer.Ordinal);
-        var person = await PersonAsync();
-        if (person is null) return visible;
-        // A namespace that does not exist has nothing to see, and a page of it would open caches for nothing.
-        var existing = await Task.WhenAll(namespaces.Distinct(StringComparer.Ordinal).Select(async ns => (ns, exists: await access.NamespaceExistsAsync(person, ns, cancellationToken))));
-        var all = existing.Where(e => e.exists).Select(e => e.ns).ToList();
-        if (people.Mode == AuthMode.None) return all.ToHashSet(StringComparer.Ordinal);
-        // One review answers for every namespace when the person may list cluster-wide; otherwise ask for each, together.
-        if (await access.AllowedAsync(person, "list", "apps", "deployments", "", cancellationToken)) return all.ToHashSet(StringComparer.Ordinal);
-        var answers = await Task.WhenAll(all.Select(async ns => (ns, allowed: await access.AllowedAsync(person, "list", "apps", "deployments", ns, cancellationToken))));
-        foreach (var (ns, allowed) in answers)
-            if (allowed) visible.Add(ns);
-        return visible;
-    }
+    public async Task<IReadOnlySet<string>> VisibleNamespacesAsync(IEnumerable<string> namespaces, CancellationToken cancellationToken = default) =>
+        await PersonAsync() is { } person ? await access.VisibleNamespacesAsync(person, namespaces, cancellationToken) : new HashSet<string>();
 
     public Task<SafetyReport> CheckSafetyAsync(string ns, string name, CancellationToken cancellationToken = default) =>
         _scope.Safety.CheckAsync(ns, name, cancellationToken);

@@ -63,4 +63,20 @@ public sealed class AccessReviews(PersonClients people, PermissionCache permissi
         permissions.Set(key, exists);
         return exists;
     }
+
+    /// <summary>
+    /// The namespaces among <paramref name="namespaces"/> that exist and whose deployments the person may
+    /// list: the shared caches and the records hold more than a person may see. Pages and the APIs ask here.
+    /// </summary>
+    public async Task<IReadOnlySet<string>> VisibleNamespacesAsync(ActingPerson person, IEnumerable<string> namespaces, CancellationToken cancellationToken)
+    {
+        // A namespace that does not exist has nothing to see, and a page of it would open caches for nothing.
+        var existing = await Task.WhenAll(namespaces.Distinct(StringComparer.Ordinal).Select(async ns => (ns, exists: await NamespaceExistsAsync(person, ns, cancellationToken))));
+        var all = existing.Where(e => e.exists).Select(e => e.ns).ToList();
+        if (people.Mode == AuthMode.None) return all.ToHashSet(StringComparer.Ordinal);
+        // One review answers for every namespace when the person may list cluster-wide; otherwise ask for each, together.
+        if (await AllowedAsync(person, "list", "apps", "deployments", "", cancellationToken)) return all.ToHashSet(StringComparer.Ordinal);
+        var answers = await Task.WhenAll(all.Select(async ns => (ns, allowed: await AllowedAsync(person, "list", "apps", "deployments", ns, cancellationToken))));
+        return answers.Where(a => a.allowed).Select(a => a.ns).ToHashSet(StringComparer.Ordinal);
+    }
 }

@@ -19,7 +19,7 @@ namespace Dashboard.Web.Tests;
 public sealed partial class SecurityTests
 {
 
-    static async Task<WebApplicationFactory<Program>> StartAsync(string mode, params (string Key, string Value)[] settings)
+    internal static async Task<WebApplicationFactory<Program>> StartAsync(string mode, params (string Key, string Value)[] settings)
     {
         var dir = Path.Combine(Path.GetTempPath(), "web-security", Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(dir);
@@ -46,14 +46,14 @@ public sealed partial class SecurityTests
         return factory;
     }
 
-    static IDashboardClient ClientFor(IServiceScope scope, ClaimsPrincipal person)
+    internal static IDashboardClient ClientFor(IServiceScope scope, ClaimsPrincipal person)
     {
         var state = (Microsoft.AspNetCore.Components.Authorization.IHostEnvironmentAuthenticationStateProvider)scope.ServiceProvider.GetRequiredService<AuthenticationStateProvider>();
         state.SetAuthenticationState(Task.FromResult(new AuthenticationState(person)));
         return scope.ServiceProvider.GetRequiredService<IDashboardClient>();
     }
 
-    static ClaimsPrincipal Person(string name, string? token = null, params string[] groups)
+    internal static ClaimsPrincipal Person(string name, string? token = null, params string[] groups)
     {
         var identity = new ClaimsIdentity("test", ClaimTypes.Name, ClaimTypes.Role);
         identity.AddClaim(new Claim(ClaimTypes.Name, name));
