@@ -185,7 +185,7 @@ public sealed class RolloutOperations(IKubernetesClientProvider clients, Kuberne
         var list = await resilience.Read.ExecuteAsync(async ct =>
             await Client.AppsV1.ListNamespacedReplicaSetAsync(d.Metadata.NamespaceProperty, labelSelector: selector, cancellationToken: ct), cancellationToken);
         // As kubectl does: only ReplicaSets this Deployment controls.
-        return list.Items.Where(rs => rs.Metadata.OwnerReferences?.Any(o => o.Controller == true && o.Uid == d.Metadata.Uid) == true).ToList();
+        return list.Items.Where(rs => Ownership.IsControlledBy(rs.Metadata, d.Metadata.Uid)).ToList();
     }
 
     async Task<OperationResult> MutateAsync(string ns, string name, string actor, bool dryRun, Func<V1Deployment, Task<Plan>> decide, CancellationToken cancellationToken)

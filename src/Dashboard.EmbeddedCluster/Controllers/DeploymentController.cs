@@ -139,7 +139,7 @@ public sealed class DeploymentController(ClusterApi api, EventRecorder events, C
             catch (ApiException e) when (e.Code == 409)
             {
                 var clash = Api.TryGet<V1ReplicaSet>(ResourceTypes.ReplicaSets, _d.Metadata.NamespaceProperty, created.Metadata.Name);
-                if (clash is not null && Keys.IsControlledBy(ModelJson.ToJson(clash), _d.Metadata.Uid) && EqualIgnoreHash(clash.Spec.Template, _d.Spec.Template))
+                if (clash is not null && Ownership.IsControlledBy(clash.Metadata, _d.Metadata.Uid) && EqualIgnoreHash(clash.Spec.Template, _d.Spec.Template))
                     return clash;
                 // A hash collision: bump collisionCount so the next pass computes another name.
                 _d.Status ??= new V1DeploymentStatus();

@@ -26,8 +26,5 @@ public static class Keys
 
     public static string? ControllerUid(JsonObject obj) => ControllerRefOf(obj)?["uid"]?.ToString();
 
-    public static string? Annotation(IDictionary<string, string>? annotations, string key) =>
-        annotations is not null && annotations.TryGetValue(key, out var value) ? value : null;
-
     public static bool IsControlledBy(JsonObject obj, string ownerUid) => ControllerUid(obj) == ownerUid;
 }

@@ -1,3 +1,4 @@
+using Dashboard.Kubernetes;
 using Microsoft.Extensions.Options;
 
 namespace Dashboard.Web.Security;
@@ -40,7 +41,7 @@ public static class RequestGuards
     {
         var addresses = app.Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>().Features
             .Get<Microsoft.AspNetCore.Hosting.Server.Features.IServerAddressesFeature>()?.Addresses ?? [];
-        if (addresses.FirstOrDefault(a => !StartupChecks.IsLoopback(a)) is not { } exposed) return;
+        if (addresses.FirstOrDefault(a => !Loopback.IsUrl(a)) is not { } exposed) return;
         app.Logger.LogCritical("Stopping: without sign-in the dashboard listens on loopback only, but it is bound to {Address}. Set Auth__Mode=Token or Oidc to serve beyond loopback.", exposed);
         app.Lifetime.StopApplication();
     }
@@ -53,6 +54,6 @@ public static class RequestGuards
         return Uri.TryCreate(origin, UriKind.Absolute, out var uri)
             && string.Equals(uri.Scheme, context.Request.Scheme, StringComparison.OrdinalIgnoreCase)
             && string.Equals(uri.Authority, context.Request.Host.Value, StringComparison.OrdinalIgnoreCase)
-            && ((options.Mode ?? AuthMode.None) != AuthMode.None || StartupChecks.IsLoopback(origin));
+            && ((options.Mode ?? AuthMode.None) != AuthMode.None || Loopback.IsUrl(origin));
     }
 }

@@ -1,3 +1,4 @@
+using Dashboard.Kubernetes;
 using System.Security.Claims;
 using Dashboard.Web.Cluster;
 using Dashboard.Web.Components.Pages;
@@ -89,7 +90,7 @@ public static class SecurityRegistration
                 o.UsePkce = true;
                 o.SaveTokens = false;
                 // A provider on loopback (tests, a local one) may speak plain HTTP; anywhere else its metadata needs HTTPS.
-                o.RequireHttpsMetadata = !StartupChecks.IsLoopback(auth.Oidc.Authority!);
+                o.RequireHttpsMetadata = !Loopback.IsUrl(auth.Oidc.Authority!);
                 o.Scope.Clear();
                 foreach (var scope in new[] { "openid", "profile", "email", "groups" }) o.Scope.Add(scope);
                 o.TokenValidationParameters.NameClaimType = auth.Oidc.UsernameClaim;

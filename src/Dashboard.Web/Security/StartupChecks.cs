@@ -1,3 +1,4 @@
+using Dashboard.Kubernetes;
 using Dashboard.Web.Cluster;
 
 namespace Dashboard.Web.Security;
@@ -14,7 +15,7 @@ public static class StartupChecks
         var mode = auth.Mode ?? AuthMode.None;
         if (mode == AuthMode.None)
         {
-            var loopbackOnly = urls.All(IsLoopback);
+            var loopbackOnly = urls.All(Loopback.IsUrl);
             if (resolvedCluster != ClusterMode.Embedded || !loopbackOnly)
                 throw new InvalidOperationException(
                     $"Refusing to start without sign-in: the dashboard {(resolvedCluster == ClusterMode.Embedded ? "listens beyond loopback" : $"talks to a real cluster ({resolvedCluster})")}. " +
@@ -46,6 +47,4 @@ public static class StartupChecks
         return urls.Count == 0 ? [Dashboard.Web.Hosting.DashboardHosting.DefaultUrl] : urls;
     }
 
-    /// <summary>Loopback as the embedded cluster's listener decides it: one answer for both.</summary>
-    public static bool IsLoopback(string url) => Dashboard.Kubernetes.Loopback.IsUrl(url);
 }
