@@ -72,7 +72,8 @@ public sealed record DeploymentDetails(
         var setUids = owned.Select(rs => rs.Uid).ToHashSet(StringComparer.Ordinal);
         var setNames = owned.Select(rs => rs.Name).ToList();
         var podUids = members.Select(m => m.Pod.Uid).ToHashSet(StringComparer.Ordinal);
-        var knownPods = pods.Where(p => p.Namespace == d.Namespace).Select(p => p.Name).ToHashSet(StringComparer.Ordinal);
+        // Only a pod event not matched by its UID needs the namespace's pod names (the wall passes no events at all).
+        var knownPods = new Lazy<HashSet<string>>(() => pods.Where(p => p.Namespace == d.Namespace).Select(p => p.Name).ToHashSet(StringComparer.Ordinal));
         var recent = events
             .Where(e => e.Namespace == d.Namespace && e.InvolvedKind switch
             {
@@ -80,7 +81,7 @@ public sealed record DeploymentDetails(
                 "ReplicaSet" => e.InvolvedUid is { } uid ? setUids.Contains(uid) : setNames.Contains(e.InvolvedName),
                 // A pod still here is the Deployment's when its owner says so; one already gone, when its ReplicaSet's generateName made its name.
                 "Pod" => e.InvolvedUid is { } uid && podUids.Contains(uid)
-                    || !knownPods.Contains(e.InvolvedName) && Membership.IsGoneGeneratedPod(e.InvolvedName, setNames),
+                    || Membership.IsGoneGeneratedPod(e.InvolvedName, setNames) && !knownPods.Value.Contains(e.InvolvedName),
                 _ => false,
             })
             .OrderByDescending(e => e.LastSeen)
