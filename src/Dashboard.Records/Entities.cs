@@ -21,6 +21,9 @@ public enum RolloutOutcome
 /// </summary>
 public sealed class RolloutRecord
 {
+    /// <summary>Who started a rollout the dashboard did not start, until the change's field managers say more.</summary>
+    public const string OutsideTheDashboard = "outside the dashboard";
+
     public long Id { get; set; }
     public required string Context { get; set; }
     public required string Namespace { get; set; }
@@ -37,12 +40,21 @@ public sealed class RolloutRecord
     public DateTime StartedAt { get; set; }
     public DateTime? EndedAt { get; set; }
     public RolloutOutcome Outcome { get; set; }
+    /// <summary>The outcome in a sentence where it needs one ("rolled back by revision 6", "progress deadline exceeded").</summary>
+    public string? OutcomeDetail { get; set; }
+    /// <summary>When the rollout was first seen failing (new pods stuck, the deadline exceeded): where time to restore starts.</summary>
+    public DateTime? FirstFailureAt { get; set; }
     public string? ProbeVerdict { get; set; }
     public int ProbeOk { get; set; }
     public int ProbeFailed { get; set; }
     /// <summary>The timeline samples and notable events, as JSON (read whole with the record, never queried into).</summary>
     public string? SamplesJson { get; set; }
     public string? EventsJson { get; set; }
+
+    public bool IsOpen => Outcome is RolloutOutcome.InProgress or RolloutOutcome.Paused;
+
+    /// <summary>Counted by the change failure rate: failed with the deadline, or rolled back.</summary>
+    public bool IsFailure => Outcome is RolloutOutcome.Failed or RolloutOutcome.RolledBack;
 }
 
 /// <summary>

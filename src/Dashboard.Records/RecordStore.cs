@@ -89,6 +89,19 @@ public sealed class RecordStore
         return entry.Id;
     }
 
+    /// <summary>
+    /// Writes an entry as it stands, outcome included: an action kept in the buffer while the database
+    /// was away may have completed before it could be written.
+    /// </summary>
+    public async Task<long> InsertAuditAsync(AuditEntry entry, CancellationToken cancellationToken = default)
+    {
+        await using var db = _contexts();
+        entry.Id = 0;
+        db.Audit.Add(entry);
+        await db.SaveChangesAsync(cancellationToken);
+        return entry.Id;
+    }
+
     public async Task CompleteAuditAsync(long id, string outcome, string message, DateTime completedAt, CancellationToken cancellationToken = default)
     {
         await using var db = _contexts();
@@ -137,10 +150,13 @@ public sealed class RecordStore
         to.FromImages = from.FromImages;
         to.ToImages = from.ToImages;
         to.ChangeCause = from.ChangeCause;
-        to.StartedBy = from.StartedBy;
+        // A replica that saw the change without its action keeps the name another replica wrote.
+        if (to.StartedBy is null || from.StartedBy != RolloutRecord.OutsideTheDashboard) to.StartedBy = from.StartedBy;
         to.StartedAt = from.StartedAt;
         to.EndedAt = from.EndedAt;
         to.Outcome = from.Outcome;
+        to.OutcomeDetail = from.OutcomeDetail;
+        to.FirstFailureAt = from.FirstFailureAt;
         to.ProbeVerdict = from.ProbeVerdict;
         to.ProbeOk = from.ProbeOk;
         to.ProbeFailed = from.ProbeFailed;
@@ -150,21 +166,98 @@ public sealed class RecordStore
     }
 
     /// <summary>Audit entries, newest first, optionally of some namespaces only.</summary>
-    public async Task<IReadOnlyList<AuditEntry>> AuditAsync(IReadOnlyCollection<string>? namespaces = null, int take = 200, CancellationToken cancellationToken = default)
+    public async Task<IReadOnlyList<AuditEntry>> AuditAsync(IReadOnlyCollection<string>? namespaces = null, int take = 200, CancellationToken cancellationToken = default) =>
+        (await AuditPageAsync(new AuditQuery { Namespaces = namespaces, Take = take }, cancellationToken)).Items;
+
+    /// <summary>A page of audit entries matching the query, newest first, and how many match in all.</summary>
+    public async Task<Page<AuditEntry>> AuditPageAsync(AuditQuery q, CancellationToken cancellationToken = default)
     {
         await using var db = _contexts();
         var query = db.Audit.AsNoTracking();
-        if (namespaces is not null) query = query.Where(a => namespaces.Contains(a.Namespace));
-        return await query.OrderByDescending(a => a.At).ThenByDescending(a => a.Id).Take(take).ToListAsync(cancellationToken);
+        if (q.Namespaces is { } namespaces) query = query.Where(a => namespaces.Contains(a.Namespace));
+        if (q.Namespace is { Length: > 0 } ns) query = query.Where(a => a.Namespace == ns);
+        if (q.Target is { Length: > 0 } target) query = query.Where(a => a.Target == target);
+        if (q.Person is { Length: > 0 } person) query = query.Where(a => a.Person == person);
+        if (q.Action is { Length: > 0 } action) query = query.Where(a => a.Action == action);
+        if (q.Since is { } since) query = query.Where(a => a.At >= since);
+        if (q.Until is { } until) query = query.Where(a => a.At < until);
+        var total = await query.CountAsync(cancellationToken);
+        var items = await query.OrderByDescending(a => a.At).ThenByDescending(a => a.Id).Skip(q.Skip).Take(q.Take).ToListAsync(cancellationToken);
+        return new Page<AuditEntry>(items, total);
     }
 
     /// <summary>Rollout records, newest first, optionally of some namespaces only.</summary>
-    public async Task<IReadOnlyList<RolloutRecord>> RolloutsAsync(IReadOnlyCollection<string>? namespaces = null, int take = 200, CancellationToken cancellationToken = default)
+    public async Task<IReadOnlyList<RolloutRecord>> RolloutsAsync(IReadOnlyCollection<string>? namespaces = null, int take = 200, CancellationToken cancellationToken = default) =>
+        (await RolloutPageAsync(new RolloutQuery { Namespaces = namespaces, Take = take }, cancellationToken)).Items;
+
+    /// <summary>
+    /// A page of rollout records matching the query, newest first, and how many match in all. The page
+    /// leaves out the samples and events (a record page reads them with <see cref="RolloutAsync"/>).
+    /// </summary>
+    public async Task<Page<RolloutRecord>> RolloutPageAsync(RolloutQuery q, CancellationToken cancellationToken = default)
     {
         await using var db = _contexts();
-        var query = db.Rollouts.AsNoTracking();
-        if (namespaces is not null) query = query.Where(r => namespaces.Contains(r.Namespace));
-        return await query.OrderByDescending(r => r.StartedAt).ThenByDescending(r => r.Id).Take(take).ToListAsync(cancellationToken);
+        var query = Filter(db.Rollouts.AsNoTracking(), q);
+        var total = await query.CountAsync(cancellationToken);
+        var items = await query.OrderByDescending(r => r.StartedAt).ThenByDescending(r => r.Id).Skip(q.Skip).Take(q.Take)
+            .Select(r => new RolloutRecord
+            {
+                Id = r.Id, Context = r.Context, Namespace = r.Namespace, Kind = r.Kind, Workload = r.Workload, WorkloadUid = r.WorkloadUid,
+                Revision = r.Revision, FromRevision = r.FromRevision, FromImages = r.FromImages, ToImages = r.ToImages, ChangeCause = r.ChangeCause,
+                StartedBy = r.StartedBy, StartedAt = r.StartedAt, EndedAt = r.EndedAt, Outcome = r.Outcome, OutcomeDetail = r.OutcomeDetail,
+                FirstFailureAt = r.FirstFailureAt, ProbeVerdict = r.ProbeVerdict, ProbeOk = r.ProbeOk, ProbeFailed = r.ProbeFailed,
+            })
+            .ToListAsync(cancellationToken);
+        return new Page<RolloutRecord>(items, total);
+    }
+
+    /// <summary>Every record matching the query (no paging, no samples): what the insights are computed from.</summary>
+    public async Task<IReadOnlyList<RolloutRecord>> RolloutsForInsightsAsync(RolloutQuery q, CancellationToken cancellationToken = default) =>
+        (await RolloutPageAsync(q with { Skip = 0, Take = int.MaxValue }, cancellationToken)).Items;
+
+    static IQueryable<RolloutRecord> Filter(IQueryable<RolloutRecord> query, RolloutQuery q)
+    {
+        if (q.Namespaces is { } namespaces) query = query.Where(r => namespaces.Contains(r.Namespace));
+        if (q.Context is { Length: > 0 } context) query = query.Where(r => r.Context == context);
+        if (q.Namespace is { Length: > 0 } ns) query = query.Where(r => r.Namespace == ns);
+        if (q.Workload is { Length: > 0 } workload) query = query.Where(r => r.Workload == workload);
+        if (q.Outcome is { } outcome) query = query.Where(r => r.Outcome == outcome);
+        if (q.StartedBy is { Length: > 0 } person) query = query.Where(r => r.StartedBy == person);
+        if (q.Revision is { } revision) query = query.Where(r => r.Revision == revision);
+        if (q.Since is { } since) query = query.Where(r => r.StartedAt >= since);
+        if (q.Until is { } until) query = query.Where(r => r.StartedAt < until);
+        return query;
+    }
+
+    /// <summary>One record whole, samples and events included.</summary>
+    public async Task<RolloutRecord?> RolloutAsync(long id, CancellationToken cancellationToken = default)
+    {
+        await using var db = _contexts();
+        return await db.Rollouts.AsNoTracking().FirstOrDefaultAsync(r => r.Id == id, cancellationToken);
+    }
+
+    /// <summary>
+    /// The newest record of each workload of a cluster: where a rollout under way when the dashboard
+    /// stopped is picked up again.
+    /// </summary>
+    public async Task<IReadOnlyList<RolloutRecord>> LatestRolloutsAsync(string context, CancellationToken cancellationToken = default)
+    {
+        await using var db = _contexts();
+        return await db.Rollouts.AsNoTracking()
+            .Where(r => r.Context == context && r.Revision == db.Rollouts.Where(o => o.WorkloadUid == r.WorkloadUid).Max(o => o.Revision))
+            .ToListAsync(cancellationToken);
+    }
+
+    /// <summary>
+    /// The last action through the dashboard on a workload since a moment: who started a rollout when
+    /// another replica of the dashboard carried out the action.
+    /// </summary>
+    public async Task<AuditEntry?> LastActionAsync(string ns, string target, IReadOnlyCollection<string> actions, DateTime since, CancellationToken cancellationToken = default)
+    {
+        await using var db = _contexts();
+        return await db.Audit.AsNoTracking()
+            .Where(a => a.Namespace == ns && a.Target == target && actions.Contains(a.Action) && a.At >= since && a.Outcome != "Refused" && a.Outcome != "Failed")
+            .OrderByDescending(a => a.At).ThenByDescending(a => a.Id).FirstOrDefaultAsync(cancellationToken);
     }
 
     /// <summary>Deletes what is older than the retention: records that started, and entries written, before <paramref name="before"/>.</summary>

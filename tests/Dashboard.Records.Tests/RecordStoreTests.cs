@@ -88,6 +88,76 @@ public sealed class RecordStoreTests(PostgresFixture postgres) : IClassFixture<P
 
     [Theory]
     [MemberData(nameof(Providers))]
+    public async Task A_replica_that_saw_the_change_without_the_action_keeps_the_persons_name(RecordsProvider provider)
+    {
+        var store = await OpenAsync(provider);
+        await store.UpsertRolloutAsync(Rollout("uid-1", 4, startedBy: "alice"));
+        await store.UpsertRolloutAsync(Rollout("uid-1", 4, RolloutOutcome.Complete));
+
+        var record = Assert.Single(await store.RolloutsAsync());
+        Assert.Equal(("alice", RolloutOutcome.Complete), (record.StartedBy, record.Outcome));
+    }
+
+    [Theory]
+    [MemberData(nameof(Providers))]
+    public async Task Records_are_filtered_and_paged_on_the_server_and_the_total_is_counted(RecordsProvider provider)
+    {
+        var store = await OpenAsync(provider);
+        for (var revision = 1; revision <= 12; revision++)
+            await store.UpsertRolloutAsync(Rollout("uid-1", revision, revision % 3 == 0 ? RolloutOutcome.RolledBack : RolloutOutcome.Complete, startedBy: revision % 2 == 0 ? "alice" : "outside the dashboard"));
+        await store.UpsertRolloutAsync(Rollout("uid-9", 1, ns: "cloud", workload: "cloud-communal-service"));
+
+        var page = await store.RolloutPageAsync(new RolloutQuery { Namespace = "default", Skip = 2, Take = 3 });
+        Assert.Equal(12, page.Total);
+        Assert.Equal([10L, 9L, 8L], page.Items.Select(r => r.Revision));
+        Assert.All(page.Items, r => Assert.Null(r.SamplesJson));
+
+        var rolledBackByAlice = await store.RolloutPageAsync(new RolloutQuery { Outcome = RolloutOutcome.RolledBack, StartedBy = "alice" });
+        Assert.Equal([12L, 6L], rolledBackByAlice.Items.Select(r => r.Revision));
+
+        var window = await store.RolloutPageAsync(new RolloutQuery { Since = new DateTime(2026, 12, 2, 10, 4, 0, DateTimeKind.Utc), Until = new DateTime(2026, 12, 2, 10, 6, 0, DateTimeKind.Utc), Workload = "flask-app" });
+        Assert.Equal([5L, 4L], window.Items.Select(r => r.Revision));
+
+        Assert.Equal(0, (await store.RolloutPageAsync(new RolloutQuery { Namespaces = ["kube-system"] })).Total);
+        Assert.Equal(7L, Assert.Single((await store.RolloutPageAsync(new RolloutQuery { Revision = 7 })).Items).Revision);
+    }
+
+    [Theory]
+    [MemberData(nameof(Providers))]
+    public async Task The_newest_record_of_each_workload_is_where_a_restart_picks_up(RecordsProvider provider)
+    {
+        var store = await OpenAsync(provider);
+        await store.UpsertRolloutAsync(Rollout("uid-1", 2, RolloutOutcome.Complete));
+        var underWay = Rollout("uid-1", 3);
+        underWay.SamplesJson = "[1]";
+        await store.UpsertRolloutAsync(underWay);
+        await store.UpsertRolloutAsync(Rollout("uid-9", 1, RolloutOutcome.Complete, ns: "cloud", workload: "cloud-communal-service"));
+        var elsewhere = Rollout("uid-7", 5);
+        elsewhere.Context = "staging";
+        await store.UpsertRolloutAsync(elsewhere);
+
+        var latest = await store.LatestRolloutsAsync("embedded");
+
+        Assert.Equal([("uid-1", 3L, "[1]"), ("uid-9", 1L, (string?)null)], latest.OrderBy(r => r.WorkloadUid).Select(r => (r.WorkloadUid, r.Revision, r.SamplesJson)));
+    }
+
+    [Theory]
+    [MemberData(nameof(Providers))]
+    public async Task An_entry_buffered_while_the_database_was_away_is_written_with_its_outcome_and_found_as_the_last_action(RecordsProvider provider)
+    {
+        var store = await OpenAsync(provider);
+        var at = new DateTime(2026, 12, 2, 12, 0, 0, DateTimeKind.Utc);
+        await store.InsertAuditAsync(new AuditEntry { Person = "bob", Action = "SetImage", Namespace = "default", Target = "flask-app", At = at.AddSeconds(-30), Outcome = "Refused", Message = "no" });
+        await store.InsertAuditAsync(new AuditEntry { Person = "alice", Action = "Rollback", Namespace = "default", Target = "flask-app", At = at, CompletedAt = at.AddSeconds(1), Outcome = "Succeeded", Message = "rolled back" });
+
+        var last = await store.LastActionAsync("default", "flask-app", ["SetImage", "Rollback"], at.AddMinutes(-2));
+        Assert.Equal(("alice", "Succeeded"), (last?.Person, last?.Outcome));
+        Assert.Null(await store.LastActionAsync("default", "flask-app", ["SetImage"], at.AddMinutes(-2)));
+        Assert.Equal(1, (await store.AuditPageAsync(new AuditQuery { Person = "bob" })).Total);
+    }
+
+    [Theory]
+    [MemberData(nameof(Providers))]
     public async Task What_is_older_than_the_retention_is_deleted(RecordsProvider provider)
     {
         var store = await OpenAsync(provider);

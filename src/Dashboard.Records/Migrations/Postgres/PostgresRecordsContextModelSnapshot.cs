@@ -101,6 +101,9 @@ namespace Dashboard.Records.Migrations.Postgres
                     b.Property<string>("EventsJson")
                         .HasColumnType("text");
 
+                    b.Property<DateTime?>("FirstFailureAt")
+                        .HasColumnType("timestamp with time zone");
+
                     b.Property<string>("FromImages")
                         .HasColumnType("text");
 
@@ -121,6 +124,9 @@ namespace Dashboard.Records.Migrations.Postgres
                         .IsRequired()
                         .HasMaxLength(16)
                         .HasColumnType("character varying(16)");
+
+                    b.Property<string>("OutcomeDetail")
+                        .HasColumnType("text");
 
                     b.Property<int>("ProbeFailed")
                         .HasColumnType("integer");

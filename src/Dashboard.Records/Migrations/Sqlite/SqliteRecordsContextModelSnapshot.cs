@@ -92,6 +92,9 @@ namespace Dashboard.Records.Migrations.Sqlite
                     b.Property<string>("EventsJson")
                         .HasColumnType("TEXT");
 
+                    b.Property<DateTime?>("FirstFailureAt")
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("FromImages")
                         .HasColumnType("TEXT");
 
@@ -111,6 +114,9 @@ namespace Dashboard.Records.Migrations.Sqlite
                     b.Property<string>("Outcome")
                         .IsRequired()
                         .HasMaxLength(16)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("OutcomeDetail")
                         .HasColumnType("TEXT");
 
                     b.Property<int>("ProbeFailed")
