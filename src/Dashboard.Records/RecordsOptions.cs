@@ -2,7 +2,7 @@ namespace Dashboard.Records;
 
 public enum RecordsProvider { Sqlite, Postgres }
 
-/// <summary><c>Records__Provider</c>, <c>Records__ConnectionString</c>, <c>Records__RetentionDays</c>.</summary>
+/// <summary><c>Records__Provider</c>, <c>Records__ConnectionString</c>, <c>Records__RetentionDays</c>, <c>Records__BufferCapacity</c>.</summary>
 public sealed class RecordsOptions
 {
     public const string Section = "Records";
@@ -14,4 +14,7 @@ public sealed class RecordsOptions
 
     /// <summary>Records and audit entries older than this are deleted.</summary>
     public int RetentionDays { get; set; } = 90;
+
+    /// <summary>How many writes wait while the database is away; beyond it the oldest is dropped, logged and counted.</summary>
+    public int BufferCapacity { get; set; } = 10_000;
 }

@@ -25,8 +25,9 @@ builder.Services.AddSingleton<Microsoft.AspNetCore.Components.Server.Circuits.Ci
 builder.Services.AddHealthChecks().AddCheck<ClusterHealthCheck>("cluster");
 builder.AddDashboardKeyStorage();
 builder.Services.Configure<Dashboard.Records.RecordsOptions>(builder.Configuration.GetSection(Dashboard.Records.RecordsOptions.Section));
-builder.Services.AddSingleton<Dashboard.Web.Records.AuditTrail>();
-builder.Services.AddHostedService(sp => sp.GetRequiredService<Dashboard.Web.Records.AuditTrail>());
+builder.Services.AddSingleton<RecordsDatabase>();
+builder.Services.AddHostedService(sp => sp.GetRequiredService<RecordsDatabase>());
+builder.Services.AddSingleton<AuditTrail>();
 builder.AddDashboardSecurity(ClusterConnection.ResolveFromEnvironment(builder.Configuration.GetSection(ClusterOptions.Section).Get<ClusterOptions>() ?? new ClusterOptions()));
 
 var app = builder.Build();

@@ -35,14 +35,21 @@ public sealed class PostgresServer : IAsyncDisposable
         var dir = Path.Combine(root, Guid.NewGuid().ToString("N"));
         var port = Ports.Free();
         await RunAsync(Path.Combine(bin, "initdb"), "-D", dir, "-U", User, "--auth=trust", "--no-sync", "-E", "UTF8", "--locale=C");
-        await RunAsync(Path.Combine(bin, "pg_ctl"), "-D", dir, "-l", Path.Combine(dir, "server.log"), "-w", "-t", "60",
-            "-o", $"-p {port} -k {dir} -c listen_addresses=127.0.0.1 -c fsync=off", "start");
-        return new PostgresServer(bin, dir, port);
+        var server = new PostgresServer(bin, dir, port);
+        await server.StartAgainAsync();
+        return server;
     }
+
+    /// <summary>Stops the server as a crash or an outage would (its data stays for <see cref="StartAgainAsync"/>).</summary>
+    public Task StopAsync() => RunAsync(Path.Combine(_bin, "pg_ctl"), "-D", _dir, "-m", "immediate", "-w", "stop");
+
+    /// <summary>Starts the server (again) on its port with its data.</summary>
+    public Task StartAgainAsync() => RunAsync(Path.Combine(_bin, "pg_ctl"), "-D", _dir, "-l", Path.Combine(_dir, "server.log"), "-w", "-t", "60",
+        "-o", $"-p {Port} -k {_dir} -c listen_addresses=127.0.0.1 -c fsync=off", "start");
 
     public async ValueTask DisposeAsync()
     {
-        try { await RunAsync(Path.Combine(_bin, "pg_ctl"), "-D", _dir, "-m", "immediate", "-w", "stop"); }
+        try { await StopAsync(); }
         catch (InvalidOperationException) { }
         try { Directory.Delete(_dir, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
     }

@@ -2,89 +2,94 @@ using System.Text.Json;
 using Dashboard.ClusterServices.Operations;
 using Dashboard.Records;
 using Dashboard.Web.Model;
-using Microsoft.Extensions.Options;
 
 namespace Dashboard.Web.Records;
+
+/// <summary>An action's entry in the audit trail: written already (an id), or waiting in the buffer.</summary>
+public sealed class AuditHandle
+{
+    internal AuditHandle(AuditEntry entry) => Entry = entry;
+
+    internal AuditEntry Entry { get; }
+
+    internal bool Written { get; set; }
+}
 
 /// <summary>
 /// Every action through the dashboard, kept in the records database: written before the call (who,
 /// what, on which target, with which inputs) and completed after it with the outcome's sentence, so a
-/// crash in between still leaves a trace. Opened at start: a file that is not a database or a schema
-/// from a newer version stops the start; a database that does not answer leaves the dashboard running
-/// and its actions unrecorded (logged and counted).
+/// crash in between still leaves a trace. While the database is away the entry waits in the records
+/// buffer and is written, outcome and all, when it is back.
 /// </summary>
-public sealed class AuditTrail(IOptions<RecordsOptions> options, IConfiguration configuration, TimeProvider clock, ILogger<AuditTrail> logger) : IHostedService
+public sealed class AuditTrail(RecordsDatabase database, TimeProvider clock, ILogger<AuditTrail> logger)
 {
     static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
-    RecordStore? _store;
-    long _unrecorded;
+    readonly Lock _gate = new();
+    readonly Dictionary<string, (string Person, string Action, DateTime At)> _recent = new(StringComparer.Ordinal);
 
-    /// <summary>The dashboard's data folder (<c>Dashboard__DataPath</c>): the default home of the SQLite file.</summary>
-    public static string DataFolder(IConfiguration configuration) => configuration["Dashboard:DataPath"] is { Length: > 0 } path
-        ? path
-        : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData, Environment.SpecialFolderOption.Create), "rollout-dashboard");
+    public RecordStore? Store => database.Store;
 
-    /// <summary>Actions not recorded because the database was not there.</summary>
-    public long Unrecorded => Interlocked.Read(ref _unrecorded);
-
-    public RecordStore? Store => _store;
-
-    public async Task StartAsync(CancellationToken cancellationToken)
+    /// <summary>Writes the intent, or keeps it for later; the action goes ahead either way.</summary>
+    public async Task<AuditHandle> BeginAsync(string person, string? context, RolloutCommand command, CancellationToken cancellationToken = default)
     {
-        try
+        var at = clock.GetUtcNow().UtcDateTime;
+        var handle = new AuditHandle(new AuditEntry
         {
-            _store = await RecordStore.OpenAsync(options.Value, DataFolder(configuration), cancellationToken);
-            logger.LogInformation("Records: {Provider}", _store.Provider);
-        }
-        catch (RecordsUnavailableException e) when (e.Unreachable)
+            Person = person, Action = command.GetType().Name, Context = context, Namespace = command.Namespace, Target = command.Name,
+            Inputs = JsonSerializer.Serialize(command, command.GetType(), Json), At = at,
+        });
+        lock (_gate) _recent[Key(context, command.Namespace, command.Name)] = (person, handle.Entry.Action, at);
+        if (database.Direct && database.Store is { } store)
         {
-            logger.LogWarning("Records are not being saved: {Error}", e.Message);
-        }
-        catch (RecordsUnavailableException e)
-        {
-            logger.LogCritical("Refusing to start: {Error}", e.Message);
-            throw;
-        }
-    }
-
-    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-
-    /// <summary>Writes the intent; null when it could not be written (the action goes ahead all the same).</summary>
-    public async Task<long?> BeginAsync(string person, string? context, RolloutCommand command, CancellationToken cancellationToken = default)
-    {
-        if (_store is not { } store) return NotRecorded(command, "the records database is not open");
-        try
-        {
-            return await store.StartAuditAsync(new AuditEntry
+            try
             {
-                Person = person, Action = command.GetType().Name, Context = context, Namespace = command.Namespace, Target = command.Name,
-                Inputs = JsonSerializer.Serialize(command, command.GetType(), Json), At = clock.GetUtcNow().UtcDateTime,
-            }, cancellationToken);
+                await store.StartAuditAsync(handle.Entry, cancellationToken);
+                handle.Written = true;
+                return handle;
+            }
+            catch (Exception e) when (RecordsDatabase.IsAway(e))
+            {
+                database.Fail($"the records database does not answer: {e.Message}");
+            }
         }
-        catch (Exception e) when (e is not OperationCanceledException)
-        {
-            return NotRecorded(command, e.Message);
-        }
+        handle.Entry.Id = 0;
+        database.Save(handle.Entry);
+        return handle;
     }
 
-    public async Task CompleteAsync(long? id, OperationResult result)
+    public async Task CompleteAsync(AuditHandle handle, OperationResult result)
     {
-        if (id is not { } entry || _store is not { } store) return;
-        try
+        var (outcome, message, at) = (result.Outcome.ToString(), result.Message, clock.GetUtcNow().UtcDateTime);
+        if (handle.Written && database.Direct && database.Store is { } store)
         {
-            await store.CompleteAuditAsync(entry, result.Outcome.ToString(), result.Message, clock.GetUtcNow().UtcDateTime);
+            try
+            {
+                await store.CompleteAuditAsync(handle.Entry.Id, outcome, message, at);
+                return;
+            }
+            catch (Exception e) when (RecordsDatabase.IsAway(e))
+            {
+                database.Fail($"the records database does not answer: {e.Message}");
+            }
+            catch (Exception e)
+            {
+                logger.LogWarning("The outcome of audit entry {Id} was not recorded: {Error}", handle.Entry.Id, e.Message);
+                return;
+            }
         }
-        catch (Exception e)
-        {
-            Interlocked.Increment(ref _unrecorded);
-            logger.LogWarning("The outcome of audit entry {Id} was not recorded: {Error}", entry, e.Message);
-        }
+        // The intent is in the buffer, or the database is away: the completion waits behind it, in order.
+        database.SaveCompletion(handle.Entry, outcome, message, at);
     }
 
-    long? NotRecorded(RolloutCommand command, string why)
+    /// <summary>
+    /// Who last acted on a workload through this replica, and with what, if within <paramref name="within"/>:
+    /// the person a rollout the recorder sees was started by.
+    /// </summary>
+    public (string Person, string Action, DateTime At)? RecentAction(string? context, string ns, string name, TimeSpan within)
     {
-        Interlocked.Increment(ref _unrecorded);
-        logger.LogWarning("{Action} on {Namespace}/{Name} was not recorded: {Error}", command.GetType().Name, command.Namespace, command.Name, why);
-        return null;
+        lock (_gate)
+            return _recent.TryGetValue(Key(context, ns, name), out var recent) && clock.GetUtcNow().UtcDateTime - recent.At <= within ? recent : null;
     }
+
+    static string Key(string? context, string ns, string name) => $"{context}\n{ns}\n{name}";
 }
