@@ -51,6 +51,9 @@ public sealed class RolloutRecord
     public string? SamplesJson { get; set; }
     public string? EventsJson { get; set; }
 
+    /// <summary>A copy to hand to a writer while this one keeps changing.</summary>
+    public RolloutRecord Clone() => (RolloutRecord)MemberwiseClone();
+
     public bool IsOpen => Outcome is RolloutOutcome.InProgress or RolloutOutcome.Paused;
 
     /// <summary>Counted by the change failure rate: failed with the deadline, or rolled back.</summary>

@@ -1,0 +1,216 @@
+using Dashboard.ClusterServices;
+using Dashboard.ClusterServices.Caching;
+using Dashboard.ClusterServices.Model;
+using Dashboard.Records;
+using Dashboard.Web.Cluster;
+
+namespace Dashboard.Web.Records;
+
+/// <summary>
+/// Keeps a record of every rollout the shared caches see on the cluster the dashboard runs on, whoever
+/// started it, through <see cref="RolloutBook"/>'s rules. Reads the same all-namespace deployment and
+/// replicaset subscriptions as the timelines (so no watch of its own), and the pods of a namespace only
+/// while a rollout there is open. Writes go through <see cref="RecordsDatabase"/>'s buffer, so a
+/// database that is away holds up nothing. After a restart it picks up each workload's newest record.
+/// </summary>
+public sealed class RolloutRecorder(ClusterScope cluster, ClusterConnection connection, RecordsDatabase database, AuditTrail audit, TimeProvider clock,
+    ILogger<RolloutRecorder> logger) : BackgroundService
+{
+    /// <summary>Actions through the dashboard that start a rollout: the person behind the next revision seen.</summary>
+    static readonly string[] Starters = [nameof(Model.SetImage), nameof(Model.Restart), nameof(Model.Rollback), nameof(Model.Resume)];
+    static readonly TimeSpan AttributionWindow = TimeSpan.FromMinutes(2);
+    static readonly TimeSpan PodsKeptAfterRollouts = TimeSpan.FromMinutes(1);
+
+    readonly Lock _gate = new();
+    readonly Dictionary<string, DeploymentView> _deployments = new(StringComparer.Ordinal);
+    readonly Dictionary<string, ReplicaSetView> _replicaSets = new(StringComparer.Ordinal);
+    readonly Dictionary<string, PodsOfNamespace> _pods = new(StringComparer.Ordinal);
+
+    sealed class PodsOfNamespace(DateTime now)
+    {
+        public readonly Dictionary<string, PodView> Pods = new(StringComparer.Ordinal);
+        public bool Ready;
+        public DateTime LastNeeded = now;
+        public readonly CancellationTokenSource Stop = new();
+    }
+
+    readonly TaskCompletionSource _looked = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>Rollout records written since start (copies handed to the database).</summary>
+    public long Written { get; private set; }
+
+    /// <summary>
+    /// Completes once the recorder has looked at the cluster: a rollout that began and ended before then
+    /// is the baseline it found, not one it saw.
+    /// </summary>
+    public Task Looked => _looked.Task;
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        try
+        {
+            await connection.ConfigurationAsync.WaitAsync(stoppingToken);
+            var book = new RolloutBook(connection.Context ?? "in-cluster");
+            await LoadAsync(book, stoppingToken);
+            var deployments = await cluster.Cache.SubscribeDeploymentsAsync(null, stoppingToken);
+            var replicaSets = await cluster.Cache.SubscribeReplicaSetsAsync(null, stoppingToken);
+            await using (deployments)
+            await using (replicaSets)
+            {
+                var loops = new[]
+                {
+                    FollowAsync(deployments, _deployments, static d => $"{d.Namespace}/{d.Name}", stoppingToken),
+                    FollowAsync(replicaSets, _replicaSets, static rs => $"{rs.Namespace}/{rs.Name}", stoppingToken),
+                };
+                using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1), clock);
+                while (await timer.WaitForNextTickAsync(stoppingToken))
+                {
+                    try
+                    {
+                        await TickAsync(book, stoppingToken);
+                        _looked.TrySetResult();
+                    }
+                    catch (Exception e) when (e is not OperationCanceledException)
+                    {
+                        logger.LogWarning(e, "Rollout records: a second was not recorded: {Error}", e.Message);
+                    }
+                }
+                await Task.WhenAll(loops);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+        catch (Exception e)
+        {
+            logger.LogWarning(e, "Rollouts are not recorded: {Error}", e.Message);
+        }
+        finally
+        {
+            List<PodsOfNamespace> feeds;
+            lock (_gate) feeds = [.. _pods.Values];
+            foreach (var feed in feeds) await feed.Stop.CancelAsync();
+        }
+    }
+
+    /// <summary>The newest record of each workload, waiting a little for a database still starting.</summary>
+    async Task LoadAsync(RolloutBook book, CancellationToken cancellationToken)
+    {
+        for (var waited = TimeSpan.Zero; database.Store is null && waited < TimeSpan.FromSeconds(30); waited += TimeSpan.FromSeconds(1))
+            await Task.Delay(TimeSpan.FromSeconds(1), clock, cancellationToken);
+        if (database.Store is not { } store)
+        {
+            logger.LogWarning("Rollout records: the database did not answer; rollouts under way are recorded afresh");
+            return;
+        }
+        try
+        {
+            var latest = await store.LatestRolloutsAsync(book.Context, cancellationToken);
+            book.Load(latest);
+            logger.LogInformation("Rollout records: {Open} open of {Count} workloads picked up", latest.Count(r => r.IsOpen), latest.Count);
+        }
+        catch (Exception e) when (RecordsDatabase.IsAway(e))
+        {
+            logger.LogWarning("Rollout records: the newest records could not be read ({Error}); rollouts under way are recorded afresh", e.Message);
+        }
+    }
+
+    async Task FollowAsync<T>(Subscription<T> feed, Dictionary<string, T> state, Func<T, string> key, CancellationToken cancellationToken)
+    {
+        lock (_gate)
+            foreach (var item in feed.Snapshot) state[key(item)] = item;
+        feed.ReleaseSnapshot();
+        try
+        {
+            while (!cancellationToken.IsCancellationRequested)
+            {
+                var update = await feed.ReadAsync(cancellationToken);
+                lock (_gate) update.ApplyTo(state, key);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    async Task TickAsync(RolloutBook book, CancellationToken cancellationToken)
+    {
+        var now = clock.GetUtcNow().UtcDateTime;
+        IReadOnlyList<(RolloutRecord Record, bool Started)> changed;
+        lock (_gate)
+        {
+            var moment = new ClusterMoment(now, [.. _deployments.Values], _replicaSets.Values.Where(rs => rs.OwnerUid is not null).ToLookup(rs => rs.OwnerUid!),
+                ns => _pods.TryGetValue(ns, out var p) && p.Ready ? p.Pods.Values : null,
+                (ns, name, revision) => cluster.Timelines.For(ns, name).FirstOrDefault(t => t.Revision == revision)?.Samples,
+                (ns, name, revision) => cluster.Probes.Find(ns, name)?.Verdicts.LastOrDefault(v => v.Revision == revision));
+            changed = book.Observe(moment, d => audit.RecentAction(connection.Context, d.Namespace, d.Name, AttributionWindow) is { } recent && Starters.Contains(recent.Action) ? recent.Person : null);
+        }
+        FollowPodsOf(book, now);
+        foreach (var (record, started) in changed)
+        {
+            if (started && record.StartedBy == RolloutRecord.OutsideTheDashboard && database.Direct && database.Store is { } store)
+            {
+                // Another replica of the dashboard may have carried out the action: its audit entry says who.
+                try
+                {
+                    if (await store.LastActionAsync(record.Namespace, record.Workload, Starters, now - AttributionWindow, cancellationToken) is { } action)
+                        record.StartedBy = action.Person;
+                }
+                catch (Exception e) when (RecordsDatabase.IsAway(e))
+                {
+                }
+            }
+            if (started) logger.LogInformation("Rollout of {Namespace}/{Name} to revision {Revision} started by {Person}", record.Namespace, record.Workload, record.Revision, record.StartedBy);
+            database.Save(record);
+            Written++;
+        }
+    }
+
+    /// <summary>Follows the pods of namespaces with an open record (for stuck new pods), and lets go of those idle for a while.</summary>
+    void FollowPodsOf(RolloutBook book, DateTime now)
+    {
+        var needed = book.Open.Select(r => r.Namespace).ToHashSet(StringComparer.Ordinal);
+        var open = new List<(string, PodsOfNamespace)>();
+        lock (_gate)
+        {
+            foreach (var ns in needed)
+            {
+                if (!_pods.TryGetValue(ns, out var entry)) open.Add((ns, _pods[ns] = entry = new PodsOfNamespace(now)));
+                entry.LastNeeded = now;
+            }
+            foreach (var (ns, entry) in _pods.Where(e => now - e.Value.LastNeeded > PodsKeptAfterRollouts).ToList())
+            {
+                _pods.Remove(ns);
+                entry.Stop.Cancel();
+            }
+        }
+        foreach (var (ns, entry) in open) _ = FollowPodsAsync(ns, entry);
+    }
+
+    async Task FollowPodsAsync(string ns, PodsOfNamespace entry)
+    {
+        try
+        {
+            await using var feed = await cluster.Cache.SubscribePodsAsync(ns, entry.Stop.Token);
+            lock (_gate)
+            {
+                foreach (var pod in feed.Snapshot) entry.Pods[pod.Name] = pod;
+                entry.Ready = true;
+            }
+            feed.ReleaseSnapshot();
+            while (!entry.Stop.IsCancellationRequested)
+            {
+                var update = await feed.ReadAsync(entry.Stop.Token);
+                lock (_gate) update.ApplyTo(entry.Pods, static p => p.Name);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+        catch (Exception)
+        {
+            // An unreachable cluster: the next second asks again.
+            lock (_gate) _pods.Remove(ns);
+        }
+    }
+}
