@@ -229,6 +229,31 @@ public sealed class RecordStore
         return query;
     }
 
+    /// <summary>Every namespace the records and the audit name: what visibility is decided over.</summary>
+    public async Task<IReadOnlyList<string>> NamespacesAsync(CancellationToken cancellationToken = default)
+    {
+        await using var db = _contexts();
+        var rollouts = await db.Rollouts.Select(r => r.Namespace).Distinct().ToListAsync(cancellationToken);
+        var audit = await db.Audit.Select(a => a.Namespace).Distinct().ToListAsync(cancellationToken);
+        return rollouts.Union(audit, StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
+    }
+
+    /// <summary>Who started rollouts and who acted, for the filters' choices.</summary>
+    public async Task<IReadOnlyList<string>> PeopleAsync(IReadOnlyCollection<string>? namespaces, CancellationToken cancellationToken = default)
+    {
+        await using var db = _contexts();
+        var rollouts = db.Rollouts.AsQueryable();
+        var audit = db.Audit.AsQueryable();
+        if (namespaces is not null)
+        {
+            rollouts = rollouts.Where(r => namespaces.Contains(r.Namespace));
+            audit = audit.Where(a => namespaces.Contains(a.Namespace));
+        }
+        var starters = await rollouts.Select(r => r.StartedBy).Distinct().ToListAsync(cancellationToken);
+        var actors = await audit.Select(a => a.Person).Distinct().ToListAsync(cancellationToken);
+        return starters.Union(actors, StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
+    }
+
     /// <summary>One record whole, samples and events included.</summary>
     public async Task<RolloutRecord?> RolloutAsync(long id, CancellationToken cancellationToken = default)
     {

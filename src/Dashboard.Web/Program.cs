@@ -28,6 +28,7 @@ builder.Services.Configure<Dashboard.Records.RecordsOptions>(builder.Configurati
 builder.Services.AddSingleton<RecordsDatabase>();
 builder.Services.AddHostedService(sp => sp.GetRequiredService<RecordsDatabase>());
 builder.Services.AddSingleton<AuditTrail>();
+builder.Services.AddScoped<RecordsClient>();
 builder.Services.AddSingleton<RolloutRecorder>();
 builder.Services.AddHostedService(sp => sp.GetRequiredService<RolloutRecorder>());
 builder.AddDashboardSecurity(ClusterConnection.ResolveFromEnvironment(builder.Configuration.GetSection(ClusterOptions.Section).Get<ClusterOptions>() ?? new ClusterOptions()));

@@ -30,6 +30,22 @@ public abstract class MudTestContext : IAsyncLifetime
         Ctx.Services.AddMudServices(o => o.SnackbarConfiguration.ShowTransitionDuration = 0);
         Ctx.Services.AddSingleton<IDashboardClient>(client);
         Ctx.Services.AddSingleton(TimeProvider.System);
+        // The records on a SQLite file of the test's own, opened only by a test that renders them.
+        Ctx.Services.AddSingleton(_ =>
+        {
+            var database = new Dashboard.Web.Records.RecordsDatabase(
+                Microsoft.Extensions.Options.Options.Create(new Dashboard.Records.RecordsOptions()),
+                Microsoft.Extensions.Configuration.MemoryConfigurationBuilderExtensions.AddInMemoryCollection(new Microsoft.Extensions.Configuration.ConfigurationBuilder(), new Dictionary<string, string?>
+                {
+                    ["Dashboard:DataPath"] = Path.Combine(Path.GetTempPath(), "bunit-records", Guid.NewGuid().ToString("N")),
+                }).Build(),
+                TimeProvider.System, Microsoft.Extensions.Logging.Abstractions.NullLogger<Dashboard.Web.Records.RecordsDatabase>.Instance);
+            database.StartAsync(CancellationToken.None).GetAwaiter().GetResult();
+            return database;
+        });
+        Ctx.Services.AddSingleton<Dashboard.Web.Records.AuditTrail>();
+        Ctx.Services.AddScoped<Dashboard.Web.Records.RecordsClient>();
+        Ctx.Services.AddLogging();
         // As in a live circuit; prerendering is specified by its own tests.
         Ctx.SetRendererInfo(new Microsoft.AspNetCore.Components.RendererInfo("Server", isInteractive: true));
         Ctx.Render<MudPopoverProvider>();

@@ -60,6 +60,11 @@ public sealed partial class DeploymentPage
     [Parameter] public required string Name { get; set; }
 
     [Inject] public required IDashboardClient Client { get; init; }
+    [Inject] public required Dashboard.Web.Records.RecordsClient Records { get; init; }
+
+    /// <summary>The workload's delivery measures over the last 30 days, or why there are none.</summary>
+    Dashboard.Records.DeliveryInsights? _insights;
+    string? _insightsProblem;
 
     [SupplyParameterFromQuery(Name = "context")] public string? ContextQuery { get; set; }
     [Inject] public required IDialogService Dialogs { get; init; }
@@ -117,7 +122,11 @@ public sealed partial class DeploymentPage
         _probe = Probe();
         _timelines = Client.TimelinesOf(Namespace, Name);
         Client.Changed += OnLiveChanged;
+        var insights = await Records.InsightsAsync(Namespace, Name, TimeSpan.FromDays(30), Stopping);
+        (_insights, _insightsProblem) = (insights.Value, insights.Problem);
     }
+
+    string RecordsOf(long? revision) => $"rollouts?namespace={Uri.EscapeDataString(Namespace)}&workload={Uri.EscapeDataString(Name)}" + (revision is { } r ? $"&revision={r}" : "");
 
     ProbeSnapshot? Probe() => Client.ProbesOf(Namespace, Name).FirstOrDefault();
 
