@@ -173,7 +173,13 @@ public sealed class RolloutTimelines(ClusterCache cache, TimeProvider clock, Tim
                 var revision = d.Revision ?? "";
                 // Until the controller observes a new template the Deployment still carries the old revision:
                 // a rollout that has barely started takes the revision it turns out to have.
-                if (underWay && current is { CompletedAt: null } && current.Revision != revision && current.Samples.Count <= 2) current.Revision = revision;
+                if (underWay && current is { CompletedAt: null } && current.Revision != revision && current.Samples.Count <= 2)
+                {
+                    current.Revision = revision;
+                    // Those first samples counted the previous revision's pods as new: they were the old ones.
+                    for (var i = 0; i < current.Samples.Count; i++)
+                        current.Samples[i] = current.Samples[i] with { NewReady = current.Samples[i].OldReady, OldReady = current.Samples[i].NewReady };
+                }
                 if (underWay && (current is null || current.Revision != revision || current.CompletedAt is not null && now - current.CompletedAt > Tail))
                 {
                     list ??= _rollouts[key] = [];

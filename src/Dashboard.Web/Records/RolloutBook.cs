@@ -81,15 +81,18 @@ public sealed class RolloutBook(string context)
     /// Looks at every Deployment once; returns copies of the records that changed (to be written), and
     /// which of them are new (whose starter may still be looked up).
     /// </summary>
-    public IReadOnlyList<(RolloutRecord Record, bool Started)> Observe(ClusterMoment moment, Func<DeploymentView, string?> startedBy)
+    /// <param name="only">The Deployments (by UID) that just changed; null for all (and to forget those gone).</param>
+    public IReadOnlyList<(RolloutRecord Record, bool Started)> Observe(ClusterMoment moment, Func<DeploymentView, string?> startedBy, IReadOnlySet<string>? only = null)
     {
         var changed = new List<(RolloutRecord, bool)>();
         var seen = new HashSet<string>(StringComparer.Ordinal);
         foreach (var d in moment.Deployments)
         {
+            if (only is not null && !only.Contains(d.Uid)) continue;
             seen.Add(d.Uid);
-            // Until the controller has seen the latest spec, the revision and status describe the previous one.
-            if (d.ObservedGeneration < d.Generation) continue;
+            // Until the controller has seen the latest spec, its revision and status describe the previous one: they can
+            // still end that rollout (it completed a moment before the next change), but cannot begin the next.
+            var unobserved = d.ObservedGeneration < d.Generation;
             var owned = moment.SetsByOwner[d.Uid].Where(rs => rs.Namespace == d.Namespace).ToList();
             var revision = Membership.CurrentRevision(d, owned);
             var newSet = owned.FirstOrDefault(rs => rs.Revision == revision);
@@ -101,13 +104,14 @@ public sealed class RolloutBook(string context)
 
             var pods = moment.PodsOf(d.Namespace);
             var newPods = pods is null ? [] : Membership.PodsOf(d, owned, pods).Where(m => m.Set.Uid == newSet.Uid).Select(m => m.Pod).ToList();
-            var state = RolloutStatus.Evaluate(d, newPods);
+            var state = RolloutStatus.Evaluate(unobserved ? d with { Generation = d.ObservedGeneration } : d, newPods);
             var now = moment.Now;
 
             var record = tracked.Current;
             var isNew = false;
             if (record is null || record.Revision < revision)
             {
+                if (unobserved) continue;
                 var settled = state.Phase == RolloutPhase.Complete || d.Paused && d.UpdatedReplicas == d.Replicas && d.AvailableReplicas >= d.Replicas;
                 if (record is null && tracked.Baseline == 0 && settled)
                 {
@@ -141,6 +145,12 @@ public sealed class RolloutBook(string context)
             }
             else if (record.Revision > revision) continue;
 
+            // The ReplicaSet keeps the revision's own change cause (kubectl rollout history shows it), which an annotate after the change sets.
+            if (record.IsOpen && newSet.ChangeCause is { } cause && cause != record.ChangeCause)
+            {
+                record.ChangeCause = cause;
+                tracked.LastSaved = DateTime.MinValue;
+            }
             var wasOpen = record.IsOpen;
             var material = isNew | Advance(record, state, newPods, now, tracked);
             // A record that has ended takes no more samples (the timeline's tail after completion is not the rollout).
@@ -152,7 +162,8 @@ public sealed class RolloutBook(string context)
                 changed.Add((tracked.Copy(), isNew));
             }
         }
-        foreach (var gone in _byUid.Keys.Where(uid => !seen.Contains(uid)).ToList()) _byUid.Remove(gone);
+        if (only is null)
+            foreach (var gone in _byUid.Keys.Where(uid => !seen.Contains(uid)).ToList()) _byUid.Remove(gone);
         return changed;
     }
 

@@ -34,6 +34,10 @@ public sealed class RolloutRecorder(ClusterScope cluster, ClusterConnection conn
         public readonly CancellationTokenSource Stop = new();
     }
 
+    readonly SemaphoreSlim _changed = new(0);
+    readonly Queue<(RolloutRecord Record, bool Started)> _toSave = new();
+    RolloutBook? _book;
+    readonly Dictionary<string, string> _attributed = new(StringComparer.Ordinal);
     readonly TaskCompletionSource _looked = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     /// <summary>Rollout records written since start (copies handed to the database).</summary>
@@ -59,16 +63,34 @@ public sealed class RolloutRecorder(ClusterScope cluster, ClusterConnection conn
             {
                 var loops = new[]
                 {
-                    FollowAsync(deployments, _deployments, static d => $"{d.Namespace}/{d.Name}", stoppingToken),
-                    FollowAsync(replicaSets, _replicaSets, static rs => $"{rs.Namespace}/{rs.Name}", stoppingToken),
+                    FollowAsync(deployments, _deployments, static d => $"{d.Namespace}/{d.Name}", static d => d.Uid, stoppingToken),
+                    FollowAsync(replicaSets, _replicaSets, static rs => $"{rs.Namespace}/{rs.Name}", static rs => rs.OwnerUid, stoppingToken),
                 };
+                lock (_gate) _book = book;
                 using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1), clock);
-                while (await timer.WaitForNextTickAsync(stoppingToken))
+                Task<bool>? tick = null;
+                Task? wake = null;
+                while (true)
                 {
+                    // Every second for the samples and the deadline; at once for records the change feeds moved on.
+                    tick ??= timer.WaitForNextTickAsync(stoppingToken).AsTask();
+                    wake ??= _changed.WaitAsync(stoppingToken);
+                    var ticked = await Task.WhenAny(tick, wake) == tick;
+                    if (ticked)
+                    {
+                        if (!await tick) break;
+                        tick = null;
+                    }
+                    else
+                    {
+                        await wake;
+                        wake = null;
+                    }
                     try
                     {
-                        await TickAsync(book, stoppingToken);
-                        _looked.TrySetResult();
+                        if (ticked) Observe(book, null);
+                        await SaveAsync(stoppingToken);
+                        if (ticked) _looked.TrySetResult();
                     }
                     catch (Exception e) when (e is not OperationCanceledException)
                     {
@@ -115,7 +137,11 @@ public sealed class RolloutRecorder(ClusterScope cluster, ClusterConnection conn
         }
     }
 
-    async Task FollowAsync<T>(Subscription<T> feed, Dictionary<string, T> state, Func<T, string> key, CancellationToken cancellationToken)
+    /// <summary>
+    /// Keeps a copy of a feed, and shows the book each Deployment a change touched as it arrives: a
+    /// rollout's every step decides its record, and the next step may come before the next second.
+    /// </summary>
+    async Task FollowAsync<T>(Subscription<T> feed, Dictionary<string, T> state, Func<T, string> key, Func<T, string?> deployment, CancellationToken cancellationToken)
     {
         lock (_gate)
             foreach (var item in feed.Snapshot) state[key(item)] = item;
@@ -125,7 +151,13 @@ public sealed class RolloutRecorder(ClusterScope cluster, ClusterConnection conn
             while (!cancellationToken.IsCancellationRequested)
             {
                 var update = await feed.ReadAsync(cancellationToken);
-                lock (_gate) update.ApplyTo(state, key);
+                lock (_gate)
+                {
+                    update.ApplyTo(state, key);
+                    if (_book is { } book && !update.IsReset)
+                        Observe(book, update.Changes.Where(c => c.Kind == ChangeKind.Upsert).Select(c => deployment(c.View)).OfType<string>().ToHashSet(StringComparer.Ordinal));
+                }
+                if (_changed.CurrentCount == 0) _changed.Release();
             }
         }
         catch (OperationCanceledException)
@@ -133,33 +165,50 @@ public sealed class RolloutRecorder(ClusterScope cluster, ClusterConnection conn
         }
     }
 
-    async Task TickAsync(RolloutBook book, CancellationToken cancellationToken)
+    /// <summary>Shows the book the cluster as the caches hold it now (all of it, or the Deployments that changed) and queues what changed.</summary>
+    void Observe(RolloutBook book, IReadOnlySet<string>? only)
     {
+        if (only is { Count: 0 }) return;
         var now = clock.GetUtcNow().UtcDateTime;
-        IReadOnlyList<(RolloutRecord Record, bool Started)> changed;
         lock (_gate)
         {
             var moment = new ClusterMoment(now, [.. _deployments.Values], _replicaSets.Values.Where(rs => rs.OwnerUid is not null).ToLookup(rs => rs.OwnerUid!),
                 ns => _pods.TryGetValue(ns, out var p) && p.Ready ? p.Pods.Values : null,
                 (ns, name, revision) => cluster.Timelines.For(ns, name).FirstOrDefault(t => t.Revision == revision)?.Samples,
                 (ns, name, revision) => cluster.Probes.Find(ns, name)?.Verdicts.LastOrDefault(v => v.Revision == revision));
-            changed = book.Observe(moment, d => audit.RecentAction(connection.Context, d.Namespace, d.Name, AttributionWindow) is { } recent && Starters.Contains(recent.Action) ? recent.Person : null);
+            foreach (var change in book.Observe(moment, d => audit.RecentAction(connection.Context, d.Namespace, d.Name, AttributionWindow) is { } recent && Starters.Contains(recent.Action) ? recent.Person : null, only))
+                _toSave.Enqueue(change);
         }
-        FollowPodsOf(book, now);
-        foreach (var (record, started) in changed)
+        if (only is null) FollowPodsOf(book, now);
+    }
+
+    /// <summary>Hands the changed records to the database, naming who started a new one when another replica's audit knows.</summary>
+    async Task SaveAsync(CancellationToken cancellationToken)
+    {
+        while (true)
         {
+            (RolloutRecord Record, bool Started) next;
+            lock (_gate)
+                if (!_toSave.TryDequeue(out next)) return;
+            var (record, started) = next;
             if (started && record.StartedBy == RolloutRecord.OutsideTheDashboard && database.Direct && database.Store is { } store)
             {
                 // Another replica of the dashboard may have carried out the action: its audit entry says who.
                 try
                 {
-                    if (await store.LastActionAsync(record.Namespace, record.Workload, Starters, now - AttributionWindow, cancellationToken) is { } action)
+                    if (await store.LastActionAsync(record.Namespace, record.Workload, Starters, record.StartedAt - AttributionWindow, cancellationToken) is { } action)
+                    {
                         record.StartedBy = action.Person;
+                        // Later copies of the record come from the book, which does not know: they carry the name too.
+                        if (_attributed.Count > 1000) _attributed.Clear();
+                        _attributed[$"{record.WorkloadUid}:{record.Revision}"] = action.Person;
+                    }
                 }
                 catch (Exception e) when (RecordsDatabase.IsAway(e))
                 {
                 }
             }
+            if (record.StartedBy == RolloutRecord.OutsideTheDashboard && _attributed.TryGetValue($"{record.WorkloadUid}:{record.Revision}", out var person)) record.StartedBy = person;
             if (started) logger.LogInformation("Rollout of {Namespace}/{Name} to revision {Revision} started by {Person}", record.Namespace, record.Workload, record.Revision, record.StartedBy);
             database.Save(record);
             Written++;
