@@ -31,7 +31,7 @@ public abstract class MudTestContext : IAsyncLifetime
         Ctx.Services.AddSingleton<IDashboardClient>(client);
         Ctx.Services.AddSingleton(TimeProvider.System);
         // The records on a SQLite file of the test's own, opened only by a test that renders them.
-        Ctx.Services.AddSingleton(_ =>
+        Microsoft.Extensions.DependencyInjection.Extensions.ServiceCollectionDescriptorExtensions.TryAddSingleton(Ctx.Services, _ =>
         {
             var database = new Dashboard.Web.Records.RecordsDatabase(
                 Microsoft.Extensions.Options.Options.Create(new Dashboard.Records.RecordsOptions()),
