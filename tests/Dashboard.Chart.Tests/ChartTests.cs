@@ -21,6 +21,7 @@ public class ChartTests
     [InlineData(null)]
     [InlineData("oidc.yaml")]
     [InlineData("namespaced.yaml")]
+    [InlineData("postgres.yaml")]
     public async Task The_chart_lints_with_each_values_file(string? values)
     {
         var result = await Helm.RunAsync(values is null ? ["lint", "--strict", Helm.ChartPath] : ["lint", "--strict", Helm.ChartPath, "-f", Helm.Values(values)]);
@@ -32,6 +33,8 @@ public class ChartTests
     [InlineData("none.yaml", "auth.mode")]
     [InlineData("oidc-without-authority.yaml", "authority")]
     [InlineData("oidc-system-group.yaml", "groups")]
+    [InlineData("replicas-on-sqlite.yaml", "records.provider=Postgres")]
+    [InlineData("postgres-without-secret.yaml", "records.postgres.existingSecret")]
     public async Task Values_that_would_expose_an_unprotected_dashboard_are_refused(string values, string field)
     {
         var result = await Helm.RunAsync("template", "rd", Helm.ChartPath, "-f", Helm.Values(values));
@@ -79,6 +82,26 @@ public class ChartTests
         Assert.Contains(env, e => e.Name == "ASPNETCORE_FORWARDEDHEADERS_ENABLED" && e.Value == "true");
         Assert.Contains(env, e => e.Name == "DataProtection__Secret" && e.Value == "rd-rollout-dashboard-dataprotection");
         Assert.Contains(env, e => e.Name == "DataProtection__Namespace" && e.Value == "rollout");
+    }
+
+    [Fact]
+    public async Task Records_stay_in_the_pod_by_default_and_come_from_a_Secret_on_PostgreSQL()
+    {
+        var sqlite = (await RenderAsync()).OfType<V1Deployment>().Single().Spec.Template.Spec.Containers.Single().Env;
+        Assert.Contains(sqlite, e => e.Name == "Records__Provider" && e.Value == "Sqlite");
+        Assert.Contains(sqlite, e => e.Name == "Records__RetentionDays" && e.Value == "90");
+        Assert.DoesNotContain(sqlite, e => e.Name == "Records__ConnectionString");
+
+        var deployment = (await RenderAsync("-f", Helm.Values("postgres.yaml"))).OfType<V1Deployment>().Single();
+        var env = deployment.Spec.Template.Spec.Containers.Single().Env;
+        Assert.Equal(2, deployment.Spec.Replicas);
+        Assert.Contains(env, e => e.Name == "Records__Provider" && e.Value == "Postgres");
+        Assert.Contains(env, e => e.Name == "Records__RetentionDays" && e.Value == "30");
+        var connection = Assert.Single(env, e => e.Name == "Records__ConnectionString");
+        Assert.Null(connection.Value);
+        Assert.Equal(("rollout-records", "connection"), (connection.ValueFrom.SecretKeyRef.Name, connection.ValueFrom.SecretKeyRef.Key));
+        // The dashboard reads the connection string from its environment: the service account gains no right to secrets for it.
+        Assert.Single(Rules(await RenderAsync("-f", Helm.Values("postgres.yaml"))), r => r.Resources.Contains("secrets"));
     }
 
     [Fact]
