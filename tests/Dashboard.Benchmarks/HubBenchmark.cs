@@ -154,7 +154,7 @@ sealed class DashboardProcess : IAsyncDisposable
     public Uri Url { get; }
     public int Pid => _process.Id;
 
-    public static async Task<DashboardProcess> StartAsync(string kubeconfig)
+    public static async Task<DashboardProcess> StartAsync(string kubeconfig, IReadOnlyDictionary<string, string>? settings = null, string? dataPath = null)
     {
         var root = AppContext.BaseDirectory;
         while (!File.Exists(Path.Combine(root, "Dashboard.sln"))) root = Path.GetDirectoryName(root.TrimEnd(Path.DirectorySeparatorChar)) ?? throw new InvalidOperationException("Dashboard.sln not found");
@@ -170,12 +170,13 @@ sealed class DashboardProcess : IAsyncDisposable
         start.Environment["ASPNETCORE_URLS"] = url.ToString();
         start.Environment["Cluster__Mode"] = "KubeConfig";
         start.Environment["Cluster__KubeconfigPath"] = kubeconfig;
-        start.Environment["Dashboard__DataPath"] = Path.Combine(Path.GetDirectoryName(kubeconfig)!, "data");
+        start.Environment["Dashboard__DataPath"] = dataPath ?? Path.Combine(Path.GetDirectoryName(kubeconfig)!, "data");
         start.Environment["Auth__Mode"] = "Token";
         start.Environment["Stats__AllowForcedCollection"] = "true";
         // Run from the build output (not a publish): Development serves the packages' static web assets.
         start.Environment["ASPNETCORE_ENVIRONMENT"] = "Development";
         start.Environment["Logging__LogLevel__Default"] = "Warning";
+        foreach (var (key, value) in settings ?? new Dictionary<string, string>()) start.Environment[key] = value;
         var process = Process.Start(start)!;
         process.OutputDataReceived += (_, e) => { if (e.Data is { } line && (line.StartsWith("fail", StringComparison.Ordinal) || line.Contains("Exception", StringComparison.Ordinal))) Console.Error.WriteLine($"[dashboard] {line}"); };
         process.ErrorDataReceived += (_, e) => { if (e.Data is not null) Console.Error.WriteLine($"[dashboard] {e.Data}"); };

@@ -38,12 +38,14 @@ static class LoadBenchmark
         var rate = settings.GetValueOrDefault("rate", 50);
         var seconds = settings.GetValueOrDefault("seconds", 60);
         var bigPods = settings.GetValueOrDefault("bigpods", 1000);
+        // records=0 runs the same load with rollout recording off: the difference is what recording costs.
+        var recording = settings.GetValueOrDefault("records", 1) != 0;
 
         await using var host = await BenchCluster.StartAsync(pods, deployments);
         if (bigPods > 0) await CreateBigDeploymentAsync(host, bigPods);
         var kubeconfig = host.KubeconfigPath!;
         using var clients = new KubernetesClientProvider(KubernetesClientConfiguration.BuildConfigFromConfigFile(kubeconfig));
-        await using var dashboard = await DashboardProcess.StartAsync(kubeconfig);
+        await using var dashboard = await DashboardProcess.StartAsync(kubeconfig, new Dictionary<string, string> { ["Records__RecordRollouts"] = recording ? "true" : "false" });
         var cookies = await dashboard.SignInAsync(BenchCluster.ViewerToken);
         using var stats = new HttpClient(new HttpClientHandler { CookieContainer = cookies }) { BaseAddress = dashboard.Url };
         Console.WriteLine($"dashboard: {dashboard.Url} (pid {dashboard.Pid})");
@@ -251,6 +253,7 @@ static class LoadBenchmark
         var runtimeAfter = await RuntimeAsync(stats);
         var metricsAfter = await ScrapeAsync(host);
         var heapAfter = await HeapAsync(stats);
+        var records = (await stats.GetFromJsonAsync<JsonObject>("stats"))!["records"]!;
         var churnMinutes = (churn.Elapsed.TotalSeconds) / 60;
 
         // Page DOM latency: a new pod's row against the pod's ADDED event on the API server.
@@ -312,6 +315,7 @@ static class LoadBenchmark
             dashboardRuntime = new { threadPoolQueueP50 = P(queue, 0.5), threadPoolQueueP99 = P(queue, 0.99), threadPoolQueueMax = queueMax, gcPauseMs = gcPause, gcCollections = gcCount },
             slowestPercentWithin3sOfRollout = new { firstHubClient = slowHub, kubectl = slowKubectl },
             apiServer = new { watchesDuringChurn = metricsAfter.Watches, watchesBeforeChurn = watchesBefore, listsDuringChurn = lists, requestsPerMinute = Math.Round(requestsPerMinute) },
+            records = new { recording, rolloutWrites = (long)records["rolloutWrites"]!, pending = (int)records["pending"]!, dropped = (long)records["dropped"]!, rollouts },
             dashboardMemory = new
             {
                 workingSetMiB = Math.Round(heapAfter.WorkingSet / 1048576.0, 1),
@@ -341,12 +345,13 @@ static class LoadBenchmark
         Console.WriteLine($"| API requests per minute during churn | {result.apiServer.requestsPerMinute} | |");
         Console.WriteLine($"| CPU-seconds in {cpuSeconds} s (2 cores): dashboard / cluster and hub clients / Chromium / kubectl | {dashboardCpu} / {cpu[0]} / {cpu[1]} / {cpu[2]} | |");
         Console.WriteLine($"| dashboard thread-pool queue p50 / p99 / max (every 200 ms); GC pauses | {result.dashboardRuntime.threadPoolQueueP50} / {result.dashboardRuntime.threadPoolQueueP99} / {queueMax}; {gcPause} ms in {gcCount[0]}/{gcCount[1]}/{gcCount[2]} gen0/1/2 collections | |");
+        Console.WriteLine($"| rollout records ({(recording ? "on" : "off: records=0")}): {rollouts} rolling updates | {result.records.rolloutWrites} record writes, {result.records.pending} waiting, {result.records.dropped} dropped | none dropped: {(result.records.dropped == 0 ? "met" : "MISSED")} |");
         Console.WriteLine($"| dashboard working set / managed heap | {result.dashboardMemory.workingSetMiB} / {result.dashboardMemory.managedHeapMiB} MiB | |");
         Console.WriteLine($"| managed heap per hub client (idle, after its snapshot) | {result.dashboardMemory.perHubClientKiB} KiB | |");
         Console.WriteLine($"| managed heap per circuit | {result.dashboardMemory.perCircuitKiB} KiB | ≤ 500 KiB: {(result.dashboardMemory.perCircuitKiB <= 500 ? "met" : "MISSED")} |");
         Console.WriteLine($"| managed heap per cached pod (cache and hub feed) | {result.dashboardMemory.perCachedPodBytes} B | ≤ 2048 B: {(result.dashboardMemory.perCachedPodBytes <= 2048 ? "met" : "MISSED")} |");
         var json = JsonSerializer.Serialize(result, new JsonSerializerOptions { WriteIndented = true, NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals });
-        var output = Path.Combine(Path.GetTempPath(), "rollout-bench-load.json");
+        var output = Path.Combine(Path.GetTempPath(), recording ? "rollout-bench-load.json" : "rollout-bench-load-records-off.json");
         await File.WriteAllTextAsync(output, json);
         Console.WriteLine($"JSON written to {output}");
     }
@@ -378,7 +383,7 @@ static class LoadBenchmark
     /// From navigation to the first paint showing <paramref name="selector"/>, with where the time went: the
     /// document, the scripts, the first paint, the layout and the data in the DOM.
     /// </summary>
-    static async Task<double> TimeToFirstRenderAsync(Microsoft.Playwright.IBrowserContext context, string url, string selector)
+    internal static async Task<double> TimeToFirstRenderAsync(Microsoft.Playwright.IBrowserContext context, string url, string selector)
     {
         var page = await context.NewPageAsync();
         var problems = new ConcurrentQueue<string>();

@@ -27,7 +27,8 @@ public static class DashboardStats
     /// <c>GET /stats</c>: the process's memory, open circuits, runtime counters (CPU, thread pool, GC), and each shared cache with its objects,
     /// readers and the longest unread queue among them, and the hub's streams per namespace with theirs (a stalled viewer shows there). Behind sign-in like every page; the load benchmark reads it.
     /// </summary>
-    public static void MapDashboardStats(this WebApplication app) => app.MapGet("/stats", (Dashboard.ClusterServices.ClusterScope cluster, Dashboard.Web.Hubs.PodEventFeeds feeds, CircuitCounter circuits, IConfiguration configuration, bool? collect) =>
+    public static void MapDashboardStats(this WebApplication app) => app.MapGet("/stats", (Dashboard.ClusterServices.ClusterScope cluster, Dashboard.Web.Hubs.PodEventFeeds feeds, CircuitCounter circuits, IConfiguration configuration,
+        Dashboard.Web.Records.RecordsDatabase records, Dashboard.Web.Records.RolloutRecorder recorder, bool? collect) =>
     {
         // A forced full collection stops the whole process: only a benchmark that asked for it by setting may.
         if (collect == true)
@@ -52,6 +53,11 @@ public static class DashboardStats
                 gcCollections = new[] { GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2) },
             },
             caches = cluster.Cache.Stats().Select(s => new { resource = s.Resource, @namespace = s.Namespace, objects = s.Objects, readers = s.Readers, mostUnread = s.MostUnread }),
+            records = new
+            {
+                saving = records.Status.Saving, pending = records.Status.Pending, dropped = records.Status.Dropped, lastError = records.Status.LastError,
+                rolloutWrites = recorder.Written, recording = records.Options.RecordRollouts,
+            },
             hubStreams = feeds.Stats().Select(s => new { @namespace = s.Namespace, pods = s.Pods, streams = s.Streams, mostUnread = s.MostUnread }),
         });
     });

@@ -153,12 +153,22 @@ public sealed class RecordsDatabase(IOptions<RecordsOptions> options, IConfigura
     {
         var backoff = TimeSpan.FromSeconds(1);
         var nextPrune = clock.GetUtcNow();
+        var warmed = false;
         while (!stoppingToken.IsCancellationRequested)
         {
             try
             {
                 var store = _store ??= await RecordStore.OpenAsync(options.Value, DataFolder(configuration), stoppingToken);
                 await DrainAsync(store, stoppingToken);
+                if (!warmed)
+                {
+                    // The pages' queries compile once, here, rather than in the first person's wait.
+                    await store.RolloutPageAsync(new RolloutQuery { Namespaces = [""], Take = 1 }, stoppingToken);
+                    await store.AuditPageAsync(new AuditQuery { Namespaces = [""], Take = 1 }, stoppingToken);
+                    await store.PeopleAsync([""], stoppingToken);
+                    await store.NamespacesAsync(stoppingToken);
+                    warmed = true;
+                }
                 Recovered();
                 backoff = TimeSpan.FromSeconds(1);
                 if (clock.GetUtcNow() >= nextPrune)

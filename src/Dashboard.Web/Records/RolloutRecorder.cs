@@ -41,7 +41,8 @@ public sealed class RolloutRecorder(ClusterScope cluster, ClusterConnection conn
     readonly TaskCompletionSource _looked = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     /// <summary>Rollout records written since start (copies handed to the database).</summary>
-    public long Written { get; private set; }
+    public long Written => Interlocked.Read(ref _written);
+    long _written;
 
     /// <summary>
     /// Completes once the recorder has looked at the cluster: a rollout that began and ended before then
@@ -51,6 +52,12 @@ public sealed class RolloutRecorder(ClusterScope cluster, ClusterConnection conn
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        if (!database.Options.RecordRollouts)
+        {
+            logger.LogInformation("Rollouts are not recorded: Records__RecordRollouts=false (the audit trail is kept)");
+            _looked.TrySetResult();
+            return;
+        }
         try
         {
             await connection.ConfigurationAsync.WaitAsync(stoppingToken);
@@ -211,7 +218,7 @@ public sealed class RolloutRecorder(ClusterScope cluster, ClusterConnection conn
             if (record.StartedBy == RolloutRecord.OutsideTheDashboard && _attributed.TryGetValue($"{record.WorkloadUid}:{record.Revision}", out var person)) record.StartedBy = person;
             if (started) logger.LogInformation("Rollout of {Namespace}/{Name} to revision {Revision} started by {Person}", record.Namespace, record.Workload, record.Revision, record.StartedBy);
             database.Save(record);
-            Written++;
+            Interlocked.Increment(ref _written);
         }
     }
 
