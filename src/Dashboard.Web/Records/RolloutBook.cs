@@ -102,7 +102,8 @@ public sealed class RolloutBook(string context)
                 || tracked.FirstRevision.TryGetValue(newSet.Uid, out var first) && first < revision;
             foreach (var rs in owned) tracked.FirstRevision.TryAdd(rs.Uid, rs.Revision);
 
-            var pods = moment.PodsOf(d.Namespace);
+            // New pods matter while a rollout is open (stuck ones are its events): a settled Deployment is not searched for them.
+            var pods = tracked.Current is { IsOpen: true } || tracked.Current?.Revision != revision ? moment.PodsOf(d.Namespace) : null;
             var newPods = pods is null ? [] : Membership.PodsOf(d, owned, pods).Where(m => m.Set.Uid == newSet.Uid).Select(m => m.Pod).ToList();
             var state = RolloutStatus.Evaluate(unobserved ? d with { Generation = d.ObservedGeneration } : d, newPods);
             var now = moment.Now;

@@ -21,7 +21,7 @@ public sealed class AuditApiTests
             await otto.ExecuteAsync(new Pause("default", "flask-app"));
             await otto.ExecuteAsync(new Scale("cloud", "cloud-communal-service", 2)); // refused: otto operates default only; recorded all the same
         }
-        await VeraMaySeeDefaultOnlyAsync(factory);
+        await SecurityTests.VeraMaySeeDefaultOnlyAsync(factory);
 
         using var anonymous = factory.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
         Assert.Equal(HttpStatusCode.Redirect, (await anonymous.GetAsync("/api/v1/audit")).StatusCode);
@@ -58,7 +58,7 @@ public sealed class AuditApiTests
                 Context = "embedded", Namespace = ns, Kind = "Deployment", Workload = name, WorkloadUid = ns + name, Revision = revision, ToImages = $"{name}=shop:{revision}",
                 StartedBy = "outside the dashboard", StartedAt = at.AddMinutes(revision), EndedAt = at.AddMinutes(revision).AddSeconds(30), Outcome = outcome,
             });
-        await VeraMaySeeDefaultOnlyAsync(factory);
+        await SecurityTests.VeraMaySeeDefaultOnlyAsync(factory);
         using var vera = await SignInAsync(factory, "viewer-token");
 
         // The seed's own first rollouts are recorded too; the cloud namespace's are not Vera's to see.
@@ -80,18 +80,6 @@ public sealed class AuditApiTests
         Assert.StartsWith("id,context,namespace,kind,workload,revision,fromRevision,fromImages,toImages,", csv[0]);
         Assert.Equal(3, csv.Length);
         Assert.Contains("\"default\",\"Deployment\",\"web-shop\",\"3\"", csv[1]);
-    }
-
-    static async Task VeraMaySeeDefaultOnlyAsync(WebApplicationFactory<Program> factory)
-    {
-        var admin = new k8s.Kubernetes(k8s.KubernetesClientConfiguration.BuildConfigFromConfigFile(factory.Services.GetRequiredService<Dashboard.Web.Cluster.ClusterConnection>().Kubeconfig!));
-        await admin.RbacAuthorizationV1.DeleteClusterRoleBindingAsync("everyone-views");
-        await admin.RbacAuthorizationV1.CreateNamespacedRoleBindingAsync(new k8s.Models.V1RoleBinding
-        {
-            Metadata = new() { Name = "vera-views-default" },
-            RoleRef = new() { ApiGroup = "rbac.authorization.k8s.io", Kind = "ClusterRole", Name = "viewer" },
-            Subjects = [new() { Kind = "User", Name = "vera", ApiGroup = "rbac.authorization.k8s.io" }],
-        }, "default");
     }
 
     static async Task<HttpClient> SignInAsync(WebApplicationFactory<Program> factory, string bearer)
