@@ -12,7 +12,8 @@ public sealed record ClusterMoment(
     DateTime Now,
     IReadOnlyCollection<DeploymentView> Deployments,
     ILookup<string, ReplicaSetView> SetsByOwner,
-    Func<string, IReadOnlyCollection<PodView>?> PodsOf,
+    /// <summary>The pods a ReplicaSet (namespace, UID) controls, or null while its namespace's pods are not in.</summary>
+    Func<string, string, IEnumerable<PodView>?> PodsOf,
     Func<string, string, string, IReadOnlyList<TimelineSample>?> TimelineOf,
     Func<string, string, string, RolloutVerdict?> VerdictOf);
 
@@ -82,6 +83,7 @@ public sealed class RolloutBook(string context)
     /// which of them are new (whose starter may still be looked up).
     /// </summary>
     /// <param name="only">The Deployments (by UID) that just changed; null for all (and to forget those gone).</param>
+    /// <remarks>Samples and the probe's counts are taken in only when all are looked at (once a second), not at every change.</remarks>
     public IReadOnlyList<(RolloutRecord Record, bool Started)> Observe(ClusterMoment moment, Func<DeploymentView, string?> startedBy, IReadOnlySet<string>? only = null)
     {
         var changed = new List<(RolloutRecord, bool)>();
@@ -103,8 +105,8 @@ public sealed class RolloutBook(string context)
             foreach (var rs in owned) tracked.FirstRevision.TryAdd(rs.Uid, rs.Revision);
 
             // New pods matter while a rollout is open (stuck ones are its events): a settled Deployment is not searched for them.
-            var pods = tracked.Current is { IsOpen: true } || tracked.Current?.Revision != revision ? moment.PodsOf(d.Namespace) : null;
-            var newPods = pods is null ? [] : Membership.PodsOf(d, owned, pods).Where(m => m.Set.Uid == newSet.Uid).Select(m => m.Pod).ToList();
+            var pods = tracked.Current is { IsOpen: true } || tracked.Current?.Revision != revision ? moment.PodsOf(d.Namespace, newSet.Uid) : null;
+            var newPods = pods is null ? [] : pods.Where(p => Membership.IsPodOf(p, newSet)).ToList();
             var state = RolloutStatus.Evaluate(unobserved ? d with { Generation = d.ObservedGeneration } : d, newPods);
             var now = moment.Now;
 
@@ -156,7 +158,7 @@ public sealed class RolloutBook(string context)
             var material = isNew | Advance(record, state, newPods, now, tracked);
             // A record that has ended takes no more samples (the timeline's tail after completion is not the rollout).
             if (!wasOpen && !isNew) continue;
-            var measured = Measure(record, moment, tracked);
+            var measured = only is null && Measure(record, moment, tracked);
             if (material || measured && now - tracked.LastSaved >= SaveEvery)
             {
                 tracked.LastSaved = now;

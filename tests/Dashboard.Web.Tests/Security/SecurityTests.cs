@@ -201,7 +201,7 @@ public sealed partial class SecurityTests
     }
 
     /// <summary>Vera may read "default" only: the cluster-wide viewing binding goes, a namespace one takes its place.</summary>
-    public static async Task VeraMaySeeDefaultOnlyAsync(WebApplicationFactory<Program> factory)
+    internal static async Task VeraMaySeeDefaultOnlyAsync(WebApplicationFactory<Program> factory)
     {
         var admin = new k8s.Kubernetes(KubernetesClientConfiguration.BuildConfigFromConfigFile(factory.Services.GetRequiredService<ClusterConnection>().Kubeconfig!));
         await admin.RbacAuthorizationV1.DeleteClusterRoleBindingAsync("everyone-views");
