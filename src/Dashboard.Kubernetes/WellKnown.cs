@@ -26,6 +26,12 @@ public static class WellKnown
     /// load-balancer controller publishes its address; the traffic probe reads it only from the cluster it hosts.
     /// </summary>
     public const string DataPlaneUrlAnnotation = "rollout-dashboard.io/data-plane-url";
+    /// <summary>Opts a Deployment into the rollout guard: <c>pause</c> or <c>rollback</c> (absent or <c>off</c>: no guard).</summary>
+    public const string GuardAnnotation = "rollout-dashboard.io/guard";
+    /// <summary>The share of probe requests that may fail during a guarded rollout (default 0.01).</summary>
+    public const string GuardMaxFailedRatioAnnotation = "rollout-dashboard.io/guard-max-failed-ratio";
+    /// <summary>How long a new pod may be stuck or not ready before the guard acts (default 60).</summary>
+    public const string GuardStuckSecondsAnnotation = "rollout-dashboard.io/guard-stuck-seconds";
 }
 
 /// <summary>Reads of labels and annotations that are absent more often than not.</summary>

@@ -67,6 +67,8 @@ public static class ViewMapper
             RevisionHistoryLimit = d.Spec?.RevisionHistoryLimit,
             Revision = Metadata.Annotation(d.Metadata, WellKnown.RevisionAnnotation),
             ChangeCause = Metadata.Annotation(d.Metadata, WellKnown.ChangeCauseAnnotation),
+            Guard = Guard.GuardPolicy.Parse(Metadata.Annotation(d.Metadata, WellKnown.GuardAnnotation),
+                Metadata.Annotation(d.Metadata, WellKnown.GuardMaxFailedRatioAnnotation), Metadata.Annotation(d.Metadata, WellKnown.GuardStuckSecondsAnnotation)),
             Containers = [.. d.Spec?.Template?.Spec?.Containers?.Select(c => new ContainerImage(c.Name, c.Image ?? "")) ?? []],
             Selector = (d.Spec?.Selector?.MatchLabels ?? new Dictionary<string, string>()).ToImmutableDictionary(),
             Conditions = [.. status.Conditions?.Select(c => new ConditionView(c.Type, c.Status, c.Reason, c.Message, Time(c.LastUpdateTime), Time(c.LastTransitionTime))) ?? []],

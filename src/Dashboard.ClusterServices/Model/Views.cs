@@ -60,6 +60,8 @@ public sealed record DeploymentView
     public int? RevisionHistoryLimit { get; init; }
     public string? Revision { get; init; }
     public string? ChangeCause { get; init; }
+    /// <summary>The rollout guard's settings from the Deployment's annotations (off when absent).</summary>
+    public Guard.GuardPolicy Guard { get; init; } = Dashboard.ClusterServices.Guard.GuardPolicy.Off;
     public required ImmutableArray<ContainerImage> Containers { get; init; }
     public required ImmutableDictionary<string, string> Selector { get; init; }
     public required ImmutableArray<ConditionView> Conditions { get; init; }

@@ -28,45 +28,7 @@ public sealed class RolloutRecorder(ClusterScope cluster, ClusterConnection conn
 
     sealed class PodsOfNamespace(DateTime now)
     {
-        /// <summary>By name, and by the UID of the ReplicaSet that controls them: a rollout's new pods are looked up, not searched for.</summary>
-        public readonly Dictionary<string, PodView> Pods = new(StringComparer.Ordinal);
-        public readonly Dictionary<string, Dictionary<string, PodView>> ByOwner = new(StringComparer.Ordinal);
-
-        public void Put(PodView pod)
-        {
-            if (Pods.Remove(pod.Name, out var before)) Forget(before);
-            Pods[pod.Name] = pod;
-            if (pod.OwnerUid is { } owner)
-            {
-                if (!ByOwner.TryGetValue(owner, out var of)) ByOwner[owner] = of = new(StringComparer.Ordinal);
-                of[pod.Name] = pod;
-            }
-        }
-
-        public void Remove(string name)
-        {
-            if (Pods.Remove(name, out var before)) Forget(before);
-        }
-
-        void Forget(PodView pod)
-        {
-            if (pod.OwnerUid is { } owner && ByOwner.TryGetValue(owner, out var of) && of.Remove(pod.Name) && of.Count == 0) ByOwner.Remove(owner);
-        }
-
-        public void Apply(CacheUpdate<PodView> update)
-        {
-            if (update.Reset is { } all)
-            {
-                Pods.Clear();
-                ByOwner.Clear();
-                foreach (var pod in all) Put(pod);
-            }
-            foreach (var change in update.Changes)
-                if (change.Kind == ChangeKind.Delete) Remove(change.Key[(change.Key.IndexOf('/', StringComparison.Ordinal) + 1)..]);
-                else Put(change.View);
-        }
-
-        public bool Ready;
+        public readonly PodIndex Pods = new();
         public DateTime LastNeeded = now;
         public readonly CancellationTokenSource Stop = new();
     }
@@ -220,7 +182,7 @@ public sealed class RolloutRecorder(ClusterScope cluster, ClusterConnection conn
             IReadOnlyCollection<DeploymentView> deployments = only is null ? [.. _deployments.Values] : [.. _deployments.Values.Where(d => only.Contains(d.Uid))];
             var sets = _replicaSets.Values.Where(rs => rs.OwnerUid is not null && (only is null || only.Contains(rs.OwnerUid))).ToLookup(rs => rs.OwnerUid!);
             var moment = new ClusterMoment(now, deployments, sets,
-                (ns, set) => _pods.TryGetValue(ns, out var p) && p.Ready ? p.ByOwner.TryGetValue(set, out var of) ? of.Values : [] : null,
+                (ns, set) => _pods.TryGetValue(ns, out var p) && p.Pods.Ready ? p.Pods.OwnedBy(set) : null,
                 (ns, name, revision) => cluster.Timelines.For(ns, name).FirstOrDefault(t => t.Revision == revision)?.Samples,
                 (ns, name, revision) => cluster.Probes.Find(ns, name)?.Verdicts.LastOrDefault(v => v.Revision == revision));
             foreach (var change in book.Observe(moment, d => audit.RecentAction(connection.Context, d.Namespace, d.Name, AttributionWindow) is { } recent && Starters.Contains(recent.Action) ? recent.Person : null, only))
@@ -290,14 +252,14 @@ public sealed class RolloutRecorder(ClusterScope cluster, ClusterConnection conn
             await using var feed = await cluster.Cache.SubscribePodsAsync(ns, entry.Stop.Token);
             lock (_gate)
             {
-                foreach (var pod in feed.Snapshot) entry.Put(pod);
-                entry.Ready = true;
+                foreach (var pod in feed.Snapshot) entry.Pods.Put(pod);
+                entry.Pods.Ready = true;
             }
             feed.ReleaseSnapshot();
             while (!entry.Stop.IsCancellationRequested)
             {
                 var update = await feed.ReadAsync(entry.Stop.Token);
-                lock (_gate) entry.Apply(update);
+                lock (_gate) entry.Pods.Apply(update);
             }
         }
         catch (OperationCanceledException)
