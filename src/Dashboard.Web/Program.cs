@@ -31,6 +31,8 @@ builder.Services.AddSingleton<AuditTrail>();
 builder.Services.AddScoped<RecordsClient>();
 builder.Services.AddSingleton<RolloutRecorder>();
 builder.Services.AddHostedService(sp => sp.GetRequiredService<RolloutRecorder>());
+builder.Services.AddSingleton<RolloutGuardHost>();
+builder.Services.AddHostedService(sp => sp.GetRequiredService<RolloutGuardHost>());
 builder.AddDashboardSecurity(ClusterConnection.ResolveFromEnvironment(builder.Configuration.GetSection(ClusterOptions.Section).Get<ClusterOptions>() ?? new ClusterOptions()));
 
 var app = builder.Build();

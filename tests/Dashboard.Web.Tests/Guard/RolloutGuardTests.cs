@@ -1,0 +1,106 @@
+using System.Diagnostics;
+using Dashboard.ClusterServices.Guard;
+using Dashboard.Records;
+using Dashboard.Testing;
+using Dashboard.Web.Cluster;
+using Dashboard.Web.Records;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Dashboard.Web.Tests;
+
+/// <summary>The rollout guard on the embedded cluster, driven by the real kubectl as a CI job would drive it.</summary>
+public sealed class RolloutGuardTests
+{
+    readonly string _dir = Path.Combine(Path.GetTempPath(), "web-tests", Guid.NewGuid().ToString("N"));
+    string _kubeconfig = "";
+
+    async Task<WebApplicationFactory<Program>> StartAsync()
+    {
+        var factory = TestApp.OnEmbeddedCluster(_dir, timeScale: 0.2);
+        factory.CreateClient().Dispose();
+        _kubeconfig = factory.Services.GetRequiredService<ClusterConnection>().Kubeconfig!;
+        await KubectlAsync("rollout", "status", "deployment/flask-app", "--timeout=60s");
+        await factory.Services.GetRequiredService<RolloutRecorder>().Looked.WaitAsync(TimeSpan.FromSeconds(60));
+        return factory;
+    }
+
+    async Task<string> KubectlAsync(params string[] args)
+    {
+        var result = await Kubectl.RunAsync(_kubeconfig, args);
+        Assert.True(result.ExitCode == 0, result.Output);
+        return result.Stdout;
+    }
+
+    Task<string> ImageAsync() => KubectlAsync("get", "deployment/flask-app", "-o", "jsonpath={.spec.template.spec.containers[0].image}");
+
+    static RolloutGuard Guard(WebApplicationFactory<Program> app) => app.Services.GetRequiredService<RolloutGuardHost>().Guard!;
+
+    [Fact]
+    public async Task A_crash_looping_new_version_of_a_guarded_Deployment_is_rolled_back_within_its_stuck_seconds_and_five()
+    {
+        await using var app = await StartAsync();
+        await KubectlAsync("annotate", "deployment/flask-app", "rollout-dashboard.io/guard=rollback", "rollout-dashboard.io/guard-stuck-seconds=5");
+
+        var clock = Stopwatch.StartNew();
+        await KubectlAsync("set", "image", "deployment/flask-app", "flask-app=docker.io/library/flask-app:2.0-crash");
+        while (await ImageAsync() != "docker.io/library/flask-app:1.0")
+        {
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(5 + 5), $"not rolled back after {clock.Elapsed.TotalSeconds:0.0} s");
+            await Task.Delay(200);
+        }
+        await KubectlAsync("rollout", "status", "deployment/flask-app", "--timeout=60s");
+
+        var action = Assert.Single(Guard(app).Actions());
+        Assert.Equal((GuardMode.Rollback, 2L, 1L), (action.Mode, action.Revision, action.ToRevision));
+        Assert.True(action.Sentence.StartsWith("guard rolled back flask-app to revision 1: ", StringComparison.Ordinal), action.Sentence);
+        // Whichever comes first: the crash-looping pods, or the probe counting the requests they fail (flask-app is behind a Service).
+        Assert.Matches(@"(new pod flask-app-\S+ (has been in CrashLoopBackOff|has not been ready) for \d+ s \(limit 5 s\)|\d+ of \d+ requests failed, [\d.]+% > 1%)$", action.Sentence);
+        // As the dashboard's own action: the audit, the Event, and the rollback's record name the guard.
+        var audit = (await app.Services.GetRequiredService<RecordsDatabase>().Store!.AuditAsync()).First();
+        Assert.Equal(("rollout guard", "Rollback", "Succeeded", action.Sentence), (audit.Person, audit.Action, audit.Outcome, audit.Message));
+        Assert.Contains("rollout guard rolled", await KubectlAsync("get", "events", "--field-selector", "involvedObject.name=flask-app", "-o", "jsonpath={.items[*].message}"));
+        var store = app.Services.GetRequiredService<RecordsDatabase>().Store!;
+        for (var waited = Stopwatch.StartNew(); ; await Task.Delay(200))
+        {
+            var three = (await store.RolloutPageAsync(new RolloutQuery { Workload = "flask-app", Revision = 3 })).Items.FirstOrDefault();
+            var two = (await store.RolloutPageAsync(new RolloutQuery { Workload = "flask-app", Revision = 2 })).Items.FirstOrDefault();
+            if (three is { Outcome: RolloutOutcome.Complete } && two is { Outcome: RolloutOutcome.RolledBack })
+            {
+                Assert.Equal("rollout guard", three.StartedBy);
+                break;
+            }
+            Assert.True(waited.Elapsed < TimeSpan.FromSeconds(30), $"records: {two?.Outcome} / {three?.Outcome}");
+        }
+        // The rollback is the guard's own: it is not guarded against, and nothing more happens.
+        await Task.Delay(TimeSpan.FromSeconds(3));
+        Assert.Single(Guard(app).Actions());
+    }
+
+    [Fact]
+    public async Task An_unguarded_Deployment_is_left_alone()
+    {
+        await using var app = await StartAsync();
+
+        await KubectlAsync("set", "image", "deployment/flask-app", "flask-app=docker.io/library/flask-app:2.0-crash");
+        await Task.Delay(TimeSpan.FromSeconds(8));
+
+        Assert.Equal("docker.io/library/flask-app:2.0-crash", await ImageAsync());
+        Assert.Empty(Guard(app).Actions());
+    }
+
+    [Fact]
+    public async Task A_paused_guarded_Deployment_is_left_alone()
+    {
+        await using var app = await StartAsync();
+        await KubectlAsync("annotate", "deployment/flask-app", "rollout-dashboard.io/guard=rollback", "rollout-dashboard.io/guard-stuck-seconds=5");
+
+        await KubectlAsync("set", "image", "deployment/flask-app", "flask-app=docker.io/library/flask-app:2.0-crash");
+        await KubectlAsync("rollout", "pause", "deployment/flask-app");
+        await Task.Delay(TimeSpan.FromSeconds(8));
+
+        Assert.Equal("docker.io/library/flask-app:2.0-crash", await ImageAsync());
+        Assert.Equal("true", await KubectlAsync("get", "deployment/flask-app", "-o", "jsonpath={.spec.paused}"));
+        Assert.Empty(Guard(app).Actions());
+    }
+}
