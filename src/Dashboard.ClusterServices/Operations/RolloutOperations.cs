@@ -75,6 +75,35 @@ public sealed class RolloutOperations(IKubernetesClientProvider clients, Kuberne
             ? Answer(OperationOutcome.Skipped, $"{name} is not paused.")
             : new Plan(Guarded(d, [Op("remove", "/spec/paused")]), null, "Resumed", $"{actor} resumed the rollout of {name}")), cancellationToken);
 
+    /// <summary>
+    /// Sets the rollout guard's annotations (<c>rollout-dashboard.io/guard</c> and its tunables), or removes
+    /// them for <see cref="Guard.GuardMode.Off"/>: the Deployment carries its guard, so GitOps can own it.
+    /// </summary>
+    public Task<OperationResult> SetGuardAsync(string ns, string name, Guard.GuardMode mode, double maxFailedRatio, int stuckSeconds, string actor, CancellationToken cancellationToken = default)
+    {
+        if (maxFailedRatio is < 0 or > 1 || double.IsNaN(maxFailedRatio)) return Invalid($"The failed-request share must be between 0 and 1 (0.01 is 1%); {maxFailedRatio} is not.");
+        if (stuckSeconds is < 1 or > 86_400) return Invalid($"Stuck seconds must be from 1 to 86400; {stuckSeconds} is not.");
+        return MutateAsync(ns, name, actor, false, d =>
+        {
+            var existing = d.Metadata.Annotations;
+            var keys = new[] { WellKnown.GuardAnnotation, WellKnown.GuardMaxFailedRatioAnnotation, WellKnown.GuardStuckSecondsAnnotation };
+            var ops = new List<JsonObject>();
+            if (mode == Guard.GuardMode.Off)
+            {
+                foreach (var key in keys.Where(k => existing?.ContainsKey(k) == true))
+                    ops.Add(new JsonObject { ["op"] = "remove", ["path"] = $"/metadata/annotations/{key.Replace("~", "~0").Replace("/", "~1")}" });
+                return Task.FromResult(ops.Count == 0
+                    ? Answer(OperationOutcome.Skipped, $"{name} has no guard.")
+                    : new Plan(Guarded(d, ops), null, "GuardChanged", $"{actor} switched the rollout guard of {name} off"));
+            }
+            var values = new[] { mode == Guard.GuardMode.Pause ? "pause" : "rollback", maxFailedRatio.ToString("0.####", CultureInfo.InvariantCulture), stuckSeconds.ToString(CultureInfo.InvariantCulture) };
+            if (existing is null) ops.Add(Op("add", "/metadata/annotations", new JsonObject(keys.Zip(values, (k, v) => KeyValuePair.Create(k, (JsonNode?)v)))));
+            else ops.AddRange(keys.Zip(values, (k, v) => SetAnnotation(existing, "/metadata/annotations", k, v)));
+            return Task.FromResult(new Plan(Guarded(d, ops), null, "GuardChanged",
+                $"{actor} set the rollout guard of {name} to {values[0]} (more than {maxFailedRatio.ToString("0.##%", CultureInfo.InvariantCulture)} of requests failing, or new pods stuck {stuckSeconds} s)"));
+        }, cancellationToken);
+    }
+
     public Task<OperationResult> RestartAsync(string ns, string name, string actor, CancellationToken cancellationToken = default) =>
         MutateAsync(ns, name, actor, false, d => Task.FromResult(RestartPlan(d, actor)), cancellationToken);
 

@@ -61,6 +61,9 @@ public interface IDashboardClient
     /// <summary>The traffic probe of a Deployment, running or last run, if any; every probe of the cluster when <paramref name="deployment"/> is null (the wall).</summary>
     IReadOnlyList<ProbeSnapshot> ProbesOf(string? ns = null, string? deployment = null);
 
+    /// <summary>What the rollout guard did, newest first: on one Deployment, or on every one when <paramref name="deployment"/> is null.</summary>
+    IReadOnlyList<Dashboard.ClusterServices.Guard.GuardAction> GuardActionsOf(string? ns = null, string? deployment = null);
+
     /// <summary>Raised (on any thread) when the live state changes; always for the session's current context.</summary>
     event Action<LiveChange>? Changed;
 
@@ -84,7 +87,8 @@ public interface IDashboardClient
 /// One browser session's view of the service layer: the context it picked, and commands acting as the
 /// person signed in. Scoped per circuit (disposed with it); the caches behind it are shared by everyone.
 /// </summary>
-public sealed class DashboardClient(ClusterContexts clusters, PersonClients people, AccessReviews access, AuthenticationStateProvider authentication, Records.AuditTrail audit) : IDashboardClient, IDisposable
+public sealed class DashboardClient(ClusterContexts clusters, PersonClients people, AccessReviews access, AuthenticationStateProvider authentication, Records.AuditTrail audit,
+    Cluster.RolloutGuardHost guard) : IDashboardClient, IDisposable
 {
     ClusterScope _scope = clusters.Get(null);
     readonly Lock _gate = new();
@@ -136,6 +140,11 @@ public sealed class DashboardClient(ClusterContexts clusters, PersonClients peop
     public ClusterHealth Health => _scope.Cache.Health();
 
     public IReadOnlyList<RolloutTimeline> TimelinesOf(string ns, string deployment) => _scope.Timelines.For(ns, deployment);
+
+    // The guard runs on the cluster the dashboard runs on; another context has none.
+    public IReadOnlyList<Dashboard.ClusterServices.Guard.GuardAction> GuardActionsOf(string? ns = null, string? deployment = null) =>
+        _scope.Context is not null && _scope.Context != clusters.Default || guard.Guard is not { } g ? []
+        : [.. g.Actions().Where(a => (ns is null || a.Namespace == ns) && (deployment is null || a.Deployment == deployment))];
 
     public IReadOnlyList<ProbeSnapshot> ProbesOf(string? ns = null, string? deployment = null) =>
         ns is null || deployment is null ? _scope.Probes.All() : _scope.Probes.Find(ns, deployment) is { } probe ? [probe] : [];
@@ -238,6 +247,7 @@ public sealed class DashboardClient(ClusterContexts clusters, PersonClients peop
             case Scale c: return await operations.ScaleAsync(ns, name, c.Replicas, actor, cancellationToken);
             case Rollback c: return await operations.RollbackAsync(ns, name, c.ToRevision, actor, cancellationToken: cancellationToken);
             case Diff c: return await operations.DiffAsync(ns, name, c.Revision, cancellationToken);
+            case SetGuard c: return await operations.SetGuardAsync(ns, name, c.Mode, c.MaxFailedRatio, c.StuckSeconds, actor, cancellationToken);
             // A probe sends traffic as the dashboard, not as the person: it takes the right to change the
             // Deployment, asked of the cluster for this person first.
             case StartProbe or StopProbe when await WhyNotAsync(person, command.Verb, ns, cancellationToken) is { } why:

@@ -36,3 +36,6 @@ public sealed record Diff(string Namespace, string Name, long Revision) : Rollou
 public sealed record StartProbe(string Namespace, string Name) : RolloutCommand(Namespace, Name);
 
 public sealed record StopProbe(string Namespace, string Name) : RolloutCommand(Namespace, Name);
+
+/// <summary>Sets (or, with <see cref="Dashboard.ClusterServices.Guard.GuardMode.Off"/>, removes) the rollout guard's annotations on the Deployment.</summary>
+public sealed record SetGuard(string Namespace, string Name, Dashboard.ClusterServices.Guard.GuardMode Mode, double MaxFailedRatio, int StuckSeconds) : RolloutCommand(Namespace, Name);

@@ -101,6 +101,7 @@ public sealed class FakeDashboardClient(IReadOnlyList<DeploymentView> deployment
         Restart c => Call($"Restart {c.Namespace}/{c.Name}"),
         Scale c => Call($"Scale {c.Namespace}/{c.Name} {c.Replicas}"),
         Rollback c => Call($"Rollback {c.Namespace}/{c.Name} {c.ToRevision}"),
+        SetGuard c => Call($"SetGuard {c.Namespace}/{c.Name} {c.Mode} {c.MaxFailedRatio.ToString(System.Globalization.CultureInfo.InvariantCulture)} {c.StuckSeconds}"),
         Diff => Task.FromResult(DiffResult),
         StartProbe c => StartProbe(c.Namespace, c.Name),
         StopProbe c => StopProbe(c.Namespace, c.Name),
@@ -119,6 +120,11 @@ public sealed class FakeDashboardClient(IReadOnlyList<DeploymentView> deployment
     }
 
     public Dictionary<string, ProbeSnapshot> ProbeSnapshots { get; } = [];
+
+    public List<Dashboard.ClusterServices.Guard.GuardAction> GuardActions { get; } = [];
+
+    public IReadOnlyList<Dashboard.ClusterServices.Guard.GuardAction> GuardActionsOf(string? ns = null, string? deployment = null) =>
+        [.. GuardActions.Where(a => (ns is null || a.Namespace == ns) && (deployment is null || a.Deployment == deployment))];
 
     public IReadOnlyList<ProbeSnapshot> ProbesOf(string? ns = null, string? deployment = null) =>
         ns is null || deployment is null ? ProbeSnapshots.Values.ToList() : ProbeSnapshots.TryGetValue($"{ns}/{deployment}", out var probe) ? [probe] : [];

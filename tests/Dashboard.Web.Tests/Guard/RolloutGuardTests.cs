@@ -103,4 +103,27 @@ public sealed class RolloutGuardTests
         Assert.Equal("true", await KubectlAsync("get", "deployment/flask-app", "-o", "jsonpath={.spec.paused}"));
         Assert.Empty(Guard(app).Actions());
     }
+
+    [Fact]
+    public async Task The_guard_is_set_and_switched_off_as_annotations_on_the_Deployment()
+    {
+        await using var app = await StartAsync();
+        using var scope = app.Services.CreateScope();
+        var client = scope.ServiceProvider.GetRequiredService<Dashboard.Web.Model.IDashboardClient>();
+        var revision = await KubectlAsync("get", "deployment/flask-app", "-o", @"jsonpath={.metadata.annotations.deployment\.kubernetes\.io/revision}");
+
+        var set = await client.ExecuteAsync(new Dashboard.Web.Model.SetGuard("default", "flask-app", GuardMode.Pause, 0.02, 90));
+        Assert.Equal(Dashboard.ClusterServices.Operations.OperationOutcome.Succeeded, set.Outcome);
+        Assert.Equal("pause 0.02 90", await KubectlAsync("get", "deployment/flask-app", "-o",
+            @"jsonpath={.metadata.annotations.rollout-dashboard\.io/guard} {.metadata.annotations.rollout-dashboard\.io/guard-max-failed-ratio} {.metadata.annotations.rollout-dashboard\.io/guard-stuck-seconds}"));
+        var bad = await client.ExecuteAsync(new Dashboard.Web.Model.SetGuard("default", "flask-app", GuardMode.Rollback, 2, 90));
+        Assert.Equal(Dashboard.ClusterServices.Operations.OperationOutcome.Invalid, bad.Outcome);
+
+        var off = await client.ExecuteAsync(new Dashboard.Web.Model.SetGuard("default", "flask-app", GuardMode.Off, 0.01, 60));
+        Assert.Equal(Dashboard.ClusterServices.Operations.OperationOutcome.Succeeded, off.Outcome);
+        Assert.DoesNotContain("rollout-dashboard.io/guard", await KubectlAsync("get", "deployment/flask-app", "-o", "jsonpath={.metadata.annotations}"));
+        // Annotations are not a rollout (the generation moves, as kube-apiserver moves it for a Deployment's annotations; the revision does not).
+        await KubectlAsync("rollout", "status", "deployment/flask-app", "--timeout=30s");
+        Assert.Equal(revision, await KubectlAsync("get", "deployment/flask-app", "-o", @"jsonpath={.metadata.annotations.deployment\.kubernetes\.io/revision}"));
+    }
 }

@@ -41,6 +41,25 @@ public sealed class DeploymentPageTests : MudTestContext
         Ctx.Render<DeploymentPage>(p => p.Add(x => x.Namespace, ns).Add(x => x.Name, name));
 
     [Fact]
+    public void The_guard_card_shows_the_Deployments_guard_and_what_it_did_and_saves_a_new_one_as_annotations()
+    {
+        var client = Arrange(Web() with { Guard = Dashboard.ClusterServices.Guard.GuardPolicy.Parse("rollback", "0.05", "30") });
+        client.GuardActions.Add(new Dashboard.ClusterServices.Guard.GuardAction("shop", "web", "web-uid", 3, Dashboard.ClusterServices.Guard.GuardMode.Rollback, 2,
+            "7 of 120 requests failed, 5.8% > 5%", "guard rolled back web to revision 2: 7 of 120 requests failed, 5.8% > 5%", DateTimeOffset.UtcNow, OperationOutcome.Succeeded, "ok"));
+
+        var page = Open();
+
+        page.WaitForAssertion(() => Assert.Equal("Rollback", page.Find(".guard-panel").GetAttribute("data-guard")), Wait);
+        Assert.Contains("Guarded (roll back): when more than 5% of probe requests fail, new pods are stuck or not ready for 30 s", page.Find(".guard-policy").TextContent);
+        Assert.Contains("guard rolled back web to revision 2: 7 of 120 requests failed, 5.8% > 5%", page.Find(".guard-card [data-guard-action]").TextContent);
+
+        page.Find(".guard-seconds input").Change("45");
+        page.Find(".guard-save").Click();
+
+        page.WaitForAssertion(() => Assert.Contains("SetGuard shop/web Rollback 0.05 45", client.Calls), Wait);
+    }
+
+    [Fact]
     public void The_header_resolves_the_strategy_to_pod_counts_and_shows_the_kubectl_status_line()
     {
         Arrange();
