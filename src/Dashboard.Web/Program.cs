@@ -29,6 +29,11 @@ builder.Services.AddSingleton<RecordsDatabase>();
 builder.Services.AddHostedService(sp => sp.GetRequiredService<RecordsDatabase>());
 builder.Services.AddSingleton<AuditTrail>();
 builder.Services.AddScoped<RecordsClient>();
+builder.Services.Configure<Dashboard.Web.Notifications.NotificationsOptions>(builder.Configuration.GetSection(Dashboard.Web.Notifications.NotificationsOptions.Section));
+builder.Services.AddSingleton(sp => new Dashboard.Web.Notifications.Notifier(
+    sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<Dashboard.Web.Notifications.NotificationsOptions>>(), sp.GetRequiredService<IConfiguration>(),
+    sp.GetRequiredService<ILogger<Dashboard.Web.Notifications.Notifier>>()));
+builder.Services.AddHostedService(sp => sp.GetRequiredService<Dashboard.Web.Notifications.Notifier>());
 builder.Services.AddSingleton<RolloutRecorder>();
 builder.Services.AddHostedService(sp => sp.GetRequiredService<RolloutRecorder>());
 builder.Services.AddSingleton<RolloutGuardHost>();

@@ -13,7 +13,12 @@ public sealed record GuardTrip(string Reason);
 
 /// <summary>What the guard did about one rollout: the sentence people read, and how the call ended.</summary>
 public sealed record GuardAction(string Namespace, string Deployment, string Uid, long Revision, GuardMode Mode, long? ToRevision, string Reason,
-    string Sentence, DateTimeOffset At, OperationOutcome Outcome, string Message);
+    string Sentence, DateTimeOffset At, OperationOutcome Outcome, string Message)
+{
+    /// <summary>The images of the rollout the guard stopped, and of the revision it went back to (name=image, as kubectl set image takes them).</summary>
+    public string? Images { get; init; }
+    public string? PreviousImages { get; init; }
+}
 
 /// <summary>Told before the guard acts and after: the audit trail and the records hear of it there.</summary>
 public interface IGuardObserver
@@ -159,7 +164,7 @@ public sealed class RolloutGuard(ClusterCache cache, TrafficProbes probes, Rollo
     public async Task CheckOnceAsync(CancellationToken cancellationToken = default)
     {
         var now = clock.GetUtcNow();
-        var due = new List<(DeploymentView D, GuardTrip Trip, long? ToRevision)>();
+        var due = new List<(DeploymentView D, GuardTrip Trip, ReplicaSetView? Previous)>();
         var probesToStart = new List<DeploymentView>();
         var probesToStop = new List<DeploymentView>();
         lock (_gate)
@@ -198,27 +203,31 @@ public sealed class RolloutGuard(ClusterCache cache, TrafficProbes probes, Rollo
                 var verdict = probes.Find(d.Namespace, d.Name)?.Verdicts.LastOrDefault(v => v.Revision == revision.ToString(CultureInfo.InvariantCulture));
                 if (GuardJudge.Judge(d, newPods, verdict, now, w.BadSince) is not { } trip) continue;
                 w.Settled.Add(revision);
-                var previous = owned.Where(rs => rs.Revision < revision).MaxBy(rs => rs.Revision)?.Revision;
-                due.Add((d, trip, previous));
+                due.Add((d, trip, owned.Where(rs => rs.Revision < revision).MaxBy(rs => rs.Revision)));
             }
         }
         FollowPods();
         foreach (var d in probesToStart) await StartProbeAsync(d, cancellationToken);
         foreach (var d in probesToStop) await StopProbeAsync(d);
-        foreach (var (d, trip, to) in due) await ActAsync(d, trip, to, cancellationToken);
+        foreach (var (d, trip, previous) in due) await ActAsync(d, trip, previous, cancellationToken);
     }
 
     PodIndex? PodsOf(string ns) => _pods.TryGetValue(ns, out var entry) && entry.Pods.Ready ? entry.Pods : null;
 
-    async Task ActAsync(DeploymentView d, GuardTrip trip, long? toRevision, CancellationToken cancellationToken)
+    async Task ActAsync(DeploymentView d, GuardTrip trip, ReplicaSetView? previous, CancellationToken cancellationToken)
     {
+        var toRevision = previous?.Revision;
         var mode = d.Guard.Mode == GuardMode.Rollback && toRevision is null ? GuardMode.Pause : d.Guard.Mode;
         var revision = _watched.TryGetValue(d.Uid, out var w) ? w.Revision : 0;
         var sentence = mode == GuardMode.Rollback
             ? $"guard rolled back {d.Name} to revision {toRevision}: {trip.Reason}"
             : $"guard paused {d.Name}: {trip.Reason}";
         var intent = new GuardAction(d.Namespace, d.Name, d.Uid, revision, mode, mode == GuardMode.Rollback ? toRevision : null, trip.Reason, sentence,
-            clock.GetUtcNow(), OperationOutcome.Succeeded, "");
+            clock.GetUtcNow(), OperationOutcome.Succeeded, "")
+        {
+            Images = string.Join(", ", d.Containers.Select(c => $"{c.Name}={c.Image}")),
+            PreviousImages = previous is null ? null : string.Join(", ", previous.Containers.Select(c => $"{c.Name}={c.Image}")),
+        };
         var token = observer is null ? null : await observer.BeforeAsync(intent, cancellationToken);
         var result = mode == GuardMode.Rollback
             ? await operations.RollbackAsync(d.Namespace, d.Name, toRevision!.Value, Actor, cancellationToken: cancellationToken)

@@ -11,7 +11,7 @@ namespace Dashboard.Web.Cluster;
 /// is up, and puts what it does in the audit trail as the dashboard's own action (so the rollout
 /// records name it as the starter of its rollback).
 /// </summary>
-public sealed class RolloutGuardHost(ClusterScope cluster, ClusterConnection connection, AuditTrail audit, TimeProvider clock, ILoggerFactory loggers) : BackgroundService, IGuardObserver
+public sealed class RolloutGuardHost(ClusterScope cluster, ClusterConnection connection, AuditTrail audit, Notifications.Notifier notifier, TimeProvider clock, ILoggerFactory loggers) : BackgroundService, IGuardObserver
 {
     RolloutGuard? _guard;
 
@@ -46,5 +46,8 @@ public sealed class RolloutGuardHost(ClusterScope cluster, ClusterConnection con
     public async Task AfterAsync(object? token, GuardAction done)
     {
         if (token is AuditHandle handle) await audit.CompleteAsync(handle, new OperationResult(done.Outcome, done.Sentence));
+        notifier.Publish(new Notifications.Notification(Notifications.NotificationEvents.GuardActed, connection.Context ?? "in-cluster", done.Namespace, done.Deployment,
+            "Deployment", done.Revision, done.PreviousImages, done.Images ?? "", RolloutGuard.Actor,
+            done.Mode == GuardMode.Rollback ? $"rolled back to revision {done.ToRevision}" : "paused", done.Sentence, done.At));
     }
 }

@@ -13,8 +13,8 @@ namespace Dashboard.Web.Records;
 /// while a rollout there is open. Writes go through <see cref="RecordsDatabase"/>'s buffer, so a
 /// database that is away holds up nothing. After a restart it picks up each workload's newest record.
 /// </summary>
-public sealed class RolloutRecorder(ClusterScope cluster, ClusterConnection connection, RecordsDatabase database, AuditTrail audit, TimeProvider clock,
-    ILogger<RolloutRecorder> logger) : BackgroundService
+public sealed class RolloutRecorder(ClusterScope cluster, ClusterConnection connection, RecordsDatabase database, AuditTrail audit, Notifications.Notifier notifier,
+    TimeProvider clock, ILogger<RolloutRecorder> logger) : BackgroundService
 {
     /// <summary>Actions through the dashboard that start a rollout: the person behind the next revision seen.</summary>
     static readonly string[] Starters = [nameof(Model.SetImage), nameof(Model.Restart), nameof(Model.Rollback), nameof(Model.Resume)];
@@ -37,6 +37,7 @@ public sealed class RolloutRecorder(ClusterScope cluster, ClusterConnection conn
     readonly Queue<(RolloutRecord Record, bool Started)> _toSave = new();
     RolloutBook? _book;
     readonly Dictionary<string, string> _attributed = new(StringComparer.Ordinal);
+    readonly Dictionary<string, RolloutOutcome> _outcomes = new(StringComparer.Ordinal);
     readonly TaskCompletionSource _looked = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     /// <summary>Rollout records written since start (copies handed to the database).</summary>
@@ -221,7 +222,25 @@ public sealed class RolloutRecorder(ClusterScope cluster, ClusterConnection conn
             if (started) logger.LogInformation("Rollout of {Namespace}/{Name} to revision {Revision} started by {Person}", record.Namespace, record.Workload, record.Revision, record.StartedBy);
             database.Save(record);
             Interlocked.Increment(ref _written);
+            Notify(record, started);
         }
+    }
+
+    /// <summary>A rollout that started, completed, or failed (the deadline, or rolled back) is told to the webhooks once.</summary>
+    void Notify(RolloutRecord record, bool started)
+    {
+        var key = $"{record.WorkloadUid}:{record.Revision}";
+        _outcomes.TryGetValue(key, out var before);
+        if (!started && before == record.Outcome) return;
+        if (_outcomes.Count > 10_000) _outcomes.Clear();
+        _outcomes[key] = record.Outcome;
+        var kind = started ? Notifications.NotificationEvents.RolloutStarted
+            : record.Outcome == RolloutOutcome.Complete ? Notifications.NotificationEvents.RolloutCompleted
+            : record.IsFailure ? Notifications.NotificationEvents.RolloutFailed
+            : null;
+        if (kind is null) return;
+        notifier.Publish(new Notifications.Notification(kind, record.Context, record.Namespace, record.Workload, record.Kind, record.Revision,
+            record.FromImages, record.ToImages, record.StartedBy, RecordFilters.Label(record.Outcome), record.OutcomeDetail, clock.GetUtcNow()));
     }
 
     /// <summary>Follows the pods of namespaces with an open record (for stuck new pods), and lets go of those idle for a while.</summary>
