@@ -51,13 +51,15 @@ public static class ResourceTypes
     public static readonly ResourceType Ingresses = new("networking.k8s.io", "v1", "ingresses", "ingress", "Ingress", true, ["ing"], typeof(V1Ingress), ["status"]);
     public static readonly ResourceType NetworkPolicies = new("networking.k8s.io", "v1", "networkpolicies", "networkpolicy", "NetworkPolicy", true, ["netpol"], typeof(V1NetworkPolicy), None);
     public static readonly ResourceType PodDisruptionBudgets = new("policy", "v1", "poddisruptionbudgets", "poddisruptionbudget", "PodDisruptionBudget", true, ["pdb"], typeof(V1PodDisruptionBudget), ["status"]);
+    /// <summary>What controllers (and the dashboard's replicas) elect a leader over.</summary>
+    public static readonly ResourceType Leases = new("coordination.k8s.io", "v1", "leases", "lease", "Lease", true, None, typeof(V1Lease), None);
     public static readonly ResourceType HorizontalPodAutoscalers = new("autoscaling", "v2", "horizontalpodautoscalers", "horizontalpodautoscaler", "HorizontalPodAutoscaler", true, ["hpa"], typeof(V2HorizontalPodAutoscaler), ["status"]);
 
     public static readonly IReadOnlyList<ResourceType> All =
     [
         Namespaces, Nodes, Pods, Services, Endpoints, Events, ServiceAccounts, ConfigMaps, Secrets,
         Deployments, ReplicaSets, EndpointSlices, Roles, RoleBindings, ClusterRoles, ClusterRoleBindings,
-        Ingresses, NetworkPolicies, PodDisruptionBudgets, HorizontalPodAutoscalers,
+        Ingresses, NetworkPolicies, PodDisruptionBudgets, HorizontalPodAutoscalers, Leases,
     ];
 
     static readonly FrozenDictionary<string, ResourceType> ByKey = All.ToFrozenDictionary(r => r.Key);

@@ -32,6 +32,11 @@ public static class WellKnown
     public const string GuardMaxFailedRatioAnnotation = "rollout-dashboard.io/guard-max-failed-ratio";
     /// <summary>How long a new pod may be stuck or not ready before the guard acts (default 60).</summary>
     public const string GuardStuckSecondsAnnotation = "rollout-dashboard.io/guard-stuck-seconds";
+    /// <summary>
+    /// Written by the guard when it has acted: the newest revision it is done with (the rollout it stopped,
+    /// or the rollback it made). Any replica that becomes the leader reads it, so no rollout is acted on twice.
+    /// </summary>
+    public const string GuardActedAnnotation = "rollout-dashboard.io/guard-acted-revision";
 }
 
 /// <summary>Reads of labels and annotations that are absent more often than not.</summary>

@@ -32,7 +32,9 @@ builder.Services.AddScoped<RecordsClient>();
 builder.Services.Configure<Dashboard.Web.Notifications.NotificationsOptions>(builder.Configuration.GetSection(Dashboard.Web.Notifications.NotificationsOptions.Section));
 builder.Services.AddSingleton(sp => new Dashboard.Web.Notifications.Notifier(
     sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<Dashboard.Web.Notifications.NotificationsOptions>>(), sp.GetRequiredService<IConfiguration>(),
-    sp.GetRequiredService<ILogger<Dashboard.Web.Notifications.Notifier>>()));
+    sp.GetRequiredService<ILogger<Dashboard.Web.Notifications.Notifier>>(), mayNotify: () => sp.GetRequiredService<DashboardLeader>().IsLeader));
+builder.Services.AddSingleton<DashboardLeader>();
+builder.Services.AddHostedService(sp => sp.GetRequiredService<DashboardLeader>());
 builder.Services.AddHostedService(sp => sp.GetRequiredService<Dashboard.Web.Notifications.Notifier>());
 builder.Services.AddSingleton<RolloutRecorder>();
 builder.Services.AddHostedService(sp => sp.GetRequiredService<RolloutRecorder>());

@@ -71,8 +71,13 @@ public static class GuardJudge
 /// It never acts on a paused Deployment, never twice on one rollout, and never on the rollback it made
 /// itself; a change after it acted is a new rollout. Reads the shared caches (no watch of its own).
 /// </summary>
+/// <remarks>
+/// With several replicas only the leader acts and probes (<paramref name="mayAct"/>); what it has done is
+/// written on the Deployment (<c>rollout-dashboard.io/guard-acted-revision</c>), so a new leader takes
+/// up a decision in flight without taking it twice.
+/// </remarks>
 public sealed class RolloutGuard(ClusterCache cache, TrafficProbes probes, RolloutOperations operations, TimeProvider clock, ILogger<RolloutGuard> logger,
-    IGuardObserver? observer = null) : IAsyncDisposable
+    IGuardObserver? observer = null, Func<bool>? mayAct = null) : IAsyncDisposable
 {
     /// <summary>The dashboard's identity when the guard acts: what the Event, the audit and the records say.</summary>
     public const string Actor = "rollout guard";
@@ -163,6 +168,7 @@ public sealed class RolloutGuard(ClusterCache cache, TrafficProbes probes, Rollo
     /// <summary>Looks at every guarded Deployment once: starts and stops probes, and acts where a rule trips.</summary>
     public async Task CheckOnceAsync(CancellationToken cancellationToken = default)
     {
+        if (mayAct is { } leading && !leading()) return;
         var now = clock.GetUtcNow();
         var due = new List<(DeploymentView D, GuardTrip Trip, ReplicaSetView? Previous)>();
         var probesToStart = new List<DeploymentView>();
@@ -199,7 +205,7 @@ public sealed class RolloutGuard(ClusterCache cache, TrafficProbes probes, Rollo
                     if (w.Probing && now - w.CompletedAt >= ProbeTail) probesToStop.Add(d);
                 }
                 // Never on a paused Deployment, never twice on one rollout, never on its own rollback; until the pods are in, nothing is known.
-                if (!underWay || d.Paused || pods is null || w.Settled.Contains(revision) || d.ObservedGeneration < d.Generation) continue;
+                if (!underWay || d.Paused || pods is null || w.Settled.Contains(revision) || revision <= d.GuardActedRevision || d.ObservedGeneration < d.Generation) continue;
                 var verdict = probes.Find(d.Namespace, d.Name)?.Verdicts.LastOrDefault(v => v.Revision == revision.ToString(CultureInfo.InvariantCulture));
                 if (GuardJudge.Judge(d, newPods, verdict, now, w.BadSince) is not { } trip) continue;
                 w.Settled.Add(revision);
@@ -245,6 +251,10 @@ public sealed class RolloutGuard(ClusterCache cache, TrafficProbes probes, Rollo
             // The rollback is the guard's own change: the next revision is not guarded against it.
             if (mode == GuardMode.Rollback && result.Outcome is OperationOutcome.Succeeded && w is not null) w.Settled.Add(revision + 1);
         }
+        // On the Deployment, for whichever replica leads next: done with this rollout, and with the rollback it made.
+        var mark = await operations.MarkGuardActedAsync(d.Namespace, d.Name, mode == GuardMode.Rollback && result.Outcome is OperationOutcome.Succeeded ? revision + 1 : revision,
+            done.Sentence, Actor, cancellationToken);
+        if (mark.Outcome is not (OperationOutcome.Succeeded or OperationOutcome.Skipped)) logger.LogWarning("Rollout guard: {Deployment} could not be marked as acted on: {Message}", d.Name, mark.Message);
         if (result.Outcome is OperationOutcome.Succeeded) logger.LogWarning("Rollout guard: {Sentence}", done.Sentence);
         else logger.LogError("Rollout guard: {Sentence}", done.Sentence);
         if (observer is not null) await observer.AfterAsync(token, done);

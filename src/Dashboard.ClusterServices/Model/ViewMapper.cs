@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Collections.Immutable;
 using k8s.Models;
 using Dashboard.Kubernetes;
@@ -69,6 +70,7 @@ public static class ViewMapper
             ChangeCause = Metadata.Annotation(d.Metadata, WellKnown.ChangeCauseAnnotation),
             Guard = Guard.GuardPolicy.Parse(Metadata.Annotation(d.Metadata, WellKnown.GuardAnnotation),
                 Metadata.Annotation(d.Metadata, WellKnown.GuardMaxFailedRatioAnnotation), Metadata.Annotation(d.Metadata, WellKnown.GuardStuckSecondsAnnotation)),
+            GuardActedRevision = long.TryParse(Metadata.Annotation(d.Metadata, WellKnown.GuardActedAnnotation), NumberStyles.None, CultureInfo.InvariantCulture, out var acted) ? acted : 0,
             Containers = [.. d.Spec?.Template?.Spec?.Containers?.Select(c => new ContainerImage(c.Name, c.Image ?? "")) ?? []],
             Selector = (d.Spec?.Selector?.MatchLabels ?? new Dictionary<string, string>()).ToImmutableDictionary(),
             Conditions = [.. status.Conditions?.Select(c => new ConditionView(c.Type, c.Status, c.Reason, c.Message, Time(c.LastUpdateTime), Time(c.LastTransitionTime))) ?? []],

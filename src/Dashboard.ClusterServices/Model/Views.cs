@@ -62,6 +62,8 @@ public sealed record DeploymentView
     public string? ChangeCause { get; init; }
     /// <summary>The rollout guard's settings from the Deployment's annotations (off when absent).</summary>
     public Guard.GuardPolicy Guard { get; init; } = Dashboard.ClusterServices.Guard.GuardPolicy.Off;
+    /// <summary>The newest revision the guard is done with (<c>rollout-dashboard.io/guard-acted-revision</c>), 0 when none.</summary>
+    public long GuardActedRevision { get; init; }
     public required ImmutableArray<ContainerImage> Containers { get; init; }
     public required ImmutableDictionary<string, string> Selector { get; init; }
     public required ImmutableArray<ConditionView> Conditions { get; init; }

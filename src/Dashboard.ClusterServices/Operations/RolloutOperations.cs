@@ -104,6 +104,15 @@ public sealed class RolloutOperations(IKubernetesClientProvider clients, Kuberne
         }, cancellationToken);
     }
 
+    /// <summary>
+    /// Marks the Deployment as acted on by the guard up to <paramref name="revision"/>, with an Event
+    /// saying what it did and why (the sentence people read on the pages).
+    /// </summary>
+    public Task<OperationResult> MarkGuardActedAsync(string ns, string name, long revision, string sentence, string actor, CancellationToken cancellationToken = default) =>
+        MutateAsync(ns, name, actor, false, d => Task.FromResult(new Plan(Guarded(d,
+            [SetAnnotation(d.Metadata.Annotations, "/metadata/annotations", WellKnown.GuardActedAnnotation, revision.ToString(CultureInfo.InvariantCulture))]),
+            null, "GuardActed", sentence)), cancellationToken);
+
     public Task<OperationResult> RestartAsync(string ns, string name, string actor, CancellationToken cancellationToken = default) =>
         MutateAsync(ns, name, actor, false, d => Task.FromResult(RestartPlan(d, actor)), cancellationToken);
 

@@ -11,7 +11,8 @@ namespace Dashboard.Web.Cluster;
 /// is up, and puts what it does in the audit trail as the dashboard's own action (so the rollout
 /// records name it as the starter of its rollback).
 /// </summary>
-public sealed class RolloutGuardHost(ClusterScope cluster, ClusterConnection connection, AuditTrail audit, Notifications.Notifier notifier, TimeProvider clock, ILoggerFactory loggers) : BackgroundService, IGuardObserver
+public sealed class RolloutGuardHost(ClusterScope cluster, ClusterConnection connection, AuditTrail audit, Notifications.Notifier notifier, DashboardLeader leader,
+    TimeProvider clock, ILoggerFactory loggers) : BackgroundService, IGuardObserver
 {
     RolloutGuard? _guard;
 
@@ -23,7 +24,7 @@ public sealed class RolloutGuardHost(ClusterScope cluster, ClusterConnection con
         try
         {
             await connection.ConfigurationAsync.WaitAsync(stoppingToken);
-            var guard = new RolloutGuard(cluster.Cache, cluster.Probes, cluster.Operations, clock, loggers.CreateLogger<RolloutGuard>(), this);
+            var guard = new RolloutGuard(cluster.Cache, cluster.Probes, cluster.Operations, clock, loggers.CreateLogger<RolloutGuard>(), this, () => leader.IsLeader);
             await guard.StartAsync(stoppingToken);
             _guard = guard;
             try { await Task.Delay(Timeout.Infinite, stoppingToken); }

@@ -73,14 +73,17 @@ public sealed class Notifier : BackgroundService
     readonly ILogger<Notifier> _logger;
     readonly HttpClient _http;
     readonly string? _publicUrl;
+    readonly Func<bool>? _mayNotify;
     long _dropped;
     long _sent;
     long _failed;
 
     sealed record Destination(int Index, string Url, string Format, IReadOnlySet<string> Events, IReadOnlySet<string> Namespaces, Channel<Notification> Queue);
 
-    public Notifier(IOptions<NotificationsOptions> options, IConfiguration configuration, ILogger<Notifier> logger, HttpMessageHandler? handler = null)
+    /// <param name="mayNotify">With several replicas, true only on the leader: one message per event per destination.</param>
+    public Notifier(IOptions<NotificationsOptions> options, IConfiguration configuration, ILogger<Notifier> logger, HttpMessageHandler? handler = null, Func<bool>? mayNotify = null)
     {
+        _mayNotify = mayNotify;
         _logger = logger;
         _http = handler is null ? new HttpClient() : new HttpClient(handler, disposeHandler: false);
         _http.Timeout = Timeout.InfiniteTimeSpan; // each attempt has its own time-out below
@@ -109,6 +112,7 @@ public sealed class Notifier : BackgroundService
     /// <summary>Queues the notification for every destination that wants it; never waits.</summary>
     public void Publish(Notification notification)
     {
+        if (_mayNotify is { } leading && !leading()) return;
         foreach (var d in _destinations)
         {
             if (!d.Events.Contains(notification.Event) || d.Namespaces.Count > 0 && !d.Namespaces.Contains(notification.Namespace)) continue;
