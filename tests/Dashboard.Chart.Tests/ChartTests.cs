@@ -53,9 +53,13 @@ public class ChartTests
             Assert.NotEmpty(rules);
             Assert.DoesNotContain(rules, r => r.Verbs.Contains("*") || r.Resources.Contains("*") || (r.ApiGroups?.Contains("*") ?? false));
             Assert.DoesNotContain(rules, r => r.Resources.Contains("pods/exec") || r.Resources.Contains("pods/attach"));
-            // People act as themselves in Token and Oidc modes: the service account changes nothing, creates nothing.
-            Assert.DoesNotContain(rules, r => r.Verbs.Intersect(["create", "patch", "delete", "deletecollection", "escalate", "bind"]).Any());
-            Assert.DoesNotContain(rules, r => r.Verbs.Contains("update") && !r.Resources.SequenceEqual(["secrets"]));
+            // People act as themselves in Token and Oidc modes: the service account changes nothing, creates nothing (but its one Lease, by name).
+            Assert.DoesNotContain(rules, r => r.Verbs.Intersect(["create", "patch", "delete", "deletecollection", "escalate", "bind"]).Any() && !r.Resources.SequenceEqual(["leases"]));
+            Assert.DoesNotContain(rules, r => r.Verbs.Contains("update") && !r.Resources.SequenceEqual(["secrets"]) && !r.Resources.SequenceEqual(["leases"]));
+            var lease = Assert.Single(rules, r => r.Resources.Contains("leases"));
+            Assert.Equal(["rd-rollout-dashboard-leader"], lease.ResourceNames);
+            Assert.Equal(["get", "create", "update"], lease.Verbs);
+            Assert.Contains(docs.OfType<V1Lease>(), l => l.Metadata.Name == "rd-rollout-dashboard-leader");
             Assert.DoesNotContain(rules, r => r.Resources.Contains("deployments/scale"));
             // Secrets: the data-protection key ring alone, by name, get and update.
             var secrets = Assert.Single(rules, r => r.Resources.Contains("secrets"));
@@ -82,6 +86,21 @@ public class ChartTests
         Assert.Contains(env, e => e.Name == "ASPNETCORE_FORWARDEDHEADERS_ENABLED" && e.Value == "true");
         Assert.Contains(env, e => e.Name == "DataProtection__Secret" && e.Value == "rd-rollout-dashboard-dataprotection");
         Assert.Contains(env, e => e.Name == "DataProtection__Namespace" && e.Value == "rollout");
+    }
+
+    [Fact]
+    public async Task The_guard_gets_patch_on_deployments_only_when_switched_on()
+    {
+        Assert.DoesNotContain(Rules(await RenderAsync()), r => r.Verbs.Contains("patch"));
+
+        var rules = Rules(await RenderAsync("--set", "guard.enabled=true")).ToList();
+        var patch = Assert.Single(rules, r => r.Verbs.Contains("patch"));
+        Assert.Equal(["apps"], patch.ApiGroups);
+        Assert.Equal(["deployments"], patch.Resources);
+        Assert.Equal(["patch"], patch.Verbs);
+        var env = (await RenderAsync()).OfType<V1Deployment>().Single().Spec.Template.Spec.Containers.Single().Env;
+        Assert.Contains(env, e => e.Name == "Leader__LeaseName" && e.Value == "rd-rollout-dashboard-leader");
+        Assert.Contains(env, e => e.Name == "Leader__Namespace" && e.Value == "rollout");
     }
 
     [Fact]
