@@ -126,4 +126,27 @@ public sealed class RolloutGuardTests
         await KubectlAsync("rollout", "status", "deployment/flask-app", "--timeout=30s");
         Assert.Equal(revision, await KubectlAsync("get", "deployment/flask-app", "-o", @"jsonpath={.metadata.annotations.deployment\.kubernetes\.io/revision}"));
     }
+
+    [Fact]
+    public async Task The_second_articles_Deployment_as_shipped_is_rolled_back_on_failing_requests_before_its_rollout_completes()
+    {
+        await using var app = await StartAsync();
+        await KubectlAsync("rollout", "status", "deployment/cloud-communal-service", "-n", "cloud", "--timeout=60s");
+        await KubectlAsync("annotate", "deployment/cloud-communal-service", "-n", "cloud", "rollout-dashboard.io/guard=rollback");
+
+        // One replica with maxUnavailable 1 and no readiness probe: its only pod goes before the new one answers.
+        await KubectlAsync("set", "image", "deployment/cloud-communal-service", "-n", "cloud", "cloud-communal-service=registry.cn-shanghai.aliyuncs.com/jbk/cloud-communal:v1.0.1");
+        GuardAction? action = null;
+        for (var waited = Stopwatch.StartNew(); (action = Guard(app).Actions().FirstOrDefault()) is null; await Task.Delay(100))
+            Assert.True(waited.Elapsed < TimeSpan.FromSeconds(30), "the guard did not act");
+
+        Assert.Matches(@"^guard rolled back cloud-communal-service to revision 1: \d+ of \d+ requests failed, [\d.]+% > 1%$", action.Sentence);
+        // Before the rollout completed (minReadySeconds is 10 s of real time), and the probe counted what failed.
+        var record = (await app.Services.GetRequiredService<RecordsDatabase>().Store!.RolloutPageAsync(new RolloutQuery { Workload = "cloud-communal-service", Revision = 2 })).Items.Single();
+        Assert.NotEqual(RolloutOutcome.Complete, record.Outcome);
+        var probe = Assert.Single(app.Services.GetRequiredService<Dashboard.ClusterServices.ClusterScope>().Probes.All(), p => p.Deployment == "cloud-communal-service");
+        Assert.True(probe.Failed > 0, $"the probe counted {probe.Failed} failures");
+        Assert.Equal("registry.cn-shanghai.aliyuncs.com/jbk/cloud-communal:v1.0.0",
+            await KubectlAsync("get", "deployment/cloud-communal-service", "-n", "cloud", "-o", "jsonpath={.spec.template.spec.containers[0].image}"));
+    }
 }
