@@ -46,6 +46,20 @@ public sealed class WallTests : MudTestContext
     }
 
     [Fact]
+    public void What_the_guard_did_is_an_alarm_on_the_tile_with_the_reason()
+    {
+        var client = Use(new FakeDashboardClient([Deployment("default", "flask-app", uid: "f-uid")], []));
+        client.GuardActions.Add(new Dashboard.ClusterServices.Guard.GuardAction("default", "flask-app", "f-uid", 4, Dashboard.ClusterServices.Guard.GuardMode.Rollback, 3,
+            "7 of 120 requests failed, 5.8% > 1%", "guard rolled back flask-app to revision 3: 7 of 120 requests failed, 5.8% > 1%", DateTimeOffset.UtcNow,
+            Dashboard.ClusterServices.Operations.OperationOutcome.Succeeded, "ok"));
+
+        var wall = Open();
+
+        var alarm = wall.Find("[data-tile='default/flask-app'] .guard-alarm");
+        Assert.Equal(("Rollback", "guard rolled back flask-app to revision 3: 7 of 120 requests failed, 5.8% > 1%"), (alarm.GetAttribute("data-guard-action"), alarm.TextContent));
+    }
+
+    [Fact]
     public void The_wall_shows_its_freshness_and_says_when_the_cluster_is_not_live()
     {
         var client = Use(new FakeDashboardClient([Deployment("default", "web")], []));
