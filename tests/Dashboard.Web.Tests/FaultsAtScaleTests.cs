@@ -19,6 +19,7 @@ namespace Dashboard.Web.Tests;
 /// the deployment and overview pages read), while the API server misbehaves in every way the field
 /// notes list. After each fault, every viewer holds exactly what a fresh list of the cluster holds.
 /// </summary>
+[Collection(Serial.Name)]
 public sealed class FaultsAtScaleTests(ITestOutputHelper output) : MudTestContext
 {
     const int Pods = 5000;

@@ -7,6 +7,7 @@ using Microsoft.Extensions.DependencyInjection;
 namespace Dashboard.Web.Tests;
 
 /// <summary>Two dashboards on one cluster, as the chart's replicaCount: 2 runs them: one leads, acts and notifies; the other takes over when it dies.</summary>
+[Collection(Serial.Name)]
 public sealed class OneVoiceTests
 {
     [Fact]
