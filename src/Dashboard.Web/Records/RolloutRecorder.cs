@@ -19,7 +19,8 @@ public sealed class RolloutRecorder(ClusterScope cluster, ClusterConnection conn
     /// <summary>Actions through the dashboard that start a rollout: the person behind the next revision seen.</summary>
     static readonly string[] Starters = [nameof(Model.SetImage), nameof(Model.Restart), nameof(Model.Rollback), nameof(Model.Resume)];
     static readonly TimeSpan AttributionWindow = TimeSpan.FromMinutes(2);
-    static readonly TimeSpan PodsKeptAfterRollouts = TimeSpan.FromMinutes(1);
+    // Never longer than the timelines keep the same namespace's pods (a minute after its rollouts): the recorder adds no watch of its own.
+    static readonly TimeSpan PodsKeptAfterRollouts = TimeSpan.Zero;
 
     readonly Lock _gate = new();
     readonly Dictionary<string, DeploymentView> _deployments = new(StringComparer.Ordinal);
@@ -246,7 +247,9 @@ public sealed class RolloutRecorder(ClusterScope cluster, ClusterConnection conn
     /// <summary>Follows the pods of namespaces with an open record (for stuck new pods), and lets go of those idle for a while.</summary>
     void FollowPodsOf(RolloutBook book, DateTime now)
     {
-        var needed = book.Open.Select(r => r.Namespace).ToHashSet(StringComparer.Ordinal);
+        // Only while the timelines follow the same rollout (so the same shared pod cache is open anyway).
+        var needed = book.Open.Where(r => cluster.Timelines.For(r.Namespace, r.Workload).FirstOrDefault()?.InProgress == true)
+            .Select(r => r.Namespace).ToHashSet(StringComparer.Ordinal);
         var open = new List<(string, PodsOfNamespace)>();
         lock (_gate)
         {
