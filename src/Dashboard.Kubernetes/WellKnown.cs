@@ -37,6 +37,8 @@ public static class WellKnown
     /// or the rollback it made). Any replica that becomes the leader reads it, so no rollout is acted on twice.
     /// </summary>
     public const string GuardActedAnnotation = "rollout-dashboard.io/guard-acted-revision";
+    /// <summary>Written with <see cref="GuardActedAnnotation"/>: what the guard did and why, the sentence every replica's records take.</summary>
+    public const string GuardActedReasonAnnotation = "rollout-dashboard.io/guard-acted-reason";
 }
 
 /// <summary>Reads of labels and annotations that are absent more often than not.</summary>

@@ -5,6 +5,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text.Json;
 using Dashboard.ClusterServices.Caching;
+using Dashboard.Testing;
 using k8s;
 using Microsoft.AspNetCore.Http.Connections;
 using Microsoft.AspNetCore.SignalR.Client;
@@ -31,7 +32,7 @@ static class HubBenchmark
         var seconds = settings.GetValueOrDefault("seconds", 20);
 
         await using var host = await BenchCluster.StartAsync(pods, deployments);
-        await using var dashboard = await DashboardProcess.StartAsync(host.KubeconfigPath!);
+        await using var dashboard = await BenchDashboard.StartAsync(host.KubeconfigPath!);
         Console.WriteLine($"dashboard: {dashboard.Url} (pid {dashboard.Pid})");
 
         // The reference: a watch of its own, straight on the API server.
@@ -140,92 +141,20 @@ static class HubBenchmark
     }
 }
 
-/// <summary>The dashboard as deployed: its own process from the build output, pointed at a cluster by kubeconfig.</summary>
-sealed class DashboardProcess : IAsyncDisposable
+/// <summary>The dashboard the benchmarks measure: quiet logs (failures echoed), forced collections allowed for the heap figures.</summary>
+static class BenchDashboard
 {
-    readonly Process _process;
-
-    DashboardProcess(Process process, Uri url)
+    public static Task<DashboardProcess> StartAsync(string kubeconfig, IReadOnlyDictionary<string, string>? settings = null, string? dataPath = null)
     {
-        _process = process;
-        Url = url;
-    }
-
-    public Uri Url { get; }
-    public int Pid => _process.Id;
-
-    public static async Task<DashboardProcess> StartAsync(string kubeconfig, IReadOnlyDictionary<string, string>? settings = null, string? dataPath = null)
-    {
-        var root = AppContext.BaseDirectory;
-        while (!File.Exists(Path.Combine(root, "Dashboard.sln"))) root = Path.GetDirectoryName(root.TrimEnd(Path.DirectorySeparatorChar)) ?? throw new InvalidOperationException("Dashboard.sln not found");
-        var configuration = AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Release{Path.DirectorySeparatorChar}", StringComparison.Ordinal) ? "Release" : "Debug";
-        var project = Path.Combine(root, "src", "Dashboard.Web");
-        var dll = Path.Combine(project, "bin", configuration, "net10.0", "Dashboard.Web.dll");
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var url = new Uri($"http://127.0.0.1:{((IPEndPoint)listener.LocalEndpoint).Port}/");
-        listener.Stop();
-        var start = new ProcessStartInfo("dotnet") { WorkingDirectory = project, RedirectStandardOutput = true, RedirectStandardError = true };
-        start.ArgumentList.Add(dll);
-        start.Environment["ASPNETCORE_URLS"] = url.ToString();
-        start.Environment["Cluster__Mode"] = "KubeConfig";
-        start.Environment["Cluster__KubeconfigPath"] = kubeconfig;
-        start.Environment["Dashboard__DataPath"] = dataPath ?? Path.Combine(Path.GetDirectoryName(kubeconfig)!, "data");
-        start.Environment["Auth__Mode"] = "Token";
-        start.Environment["Stats__AllowForcedCollection"] = "true";
-        // Run from the build output (not a publish): Development serves the packages' static web assets.
-        start.Environment["ASPNETCORE_ENVIRONMENT"] = "Development";
-        start.Environment["Logging__LogLevel__Default"] = "Warning";
-        foreach (var (key, value) in settings ?? new Dictionary<string, string>()) start.Environment[key] = value;
-        var process = Process.Start(start)!;
-        process.OutputDataReceived += (_, e) => { if (e.Data is { } line && (line.StartsWith("fail", StringComparison.Ordinal) || line.Contains("Exception", StringComparison.Ordinal))) Console.Error.WriteLine($"[dashboard] {line}"); };
-        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) Console.Error.WriteLine($"[dashboard] {e.Data}"); };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        using var http = new HttpClient { BaseAddress = url, Timeout = TimeSpan.FromSeconds(2) };
-        var clock = Stopwatch.StartNew();
-        while (clock.Elapsed < TimeSpan.FromSeconds(60))
+        var all = new Dictionary<string, string>
         {
-            if (process.HasExited) throw new InvalidOperationException($"The dashboard exited with {process.ExitCode}");
-            try
-            {
-                if ((await http.GetAsync("healthz")).IsSuccessStatusCode) return new DashboardProcess(process, url);
-            }
-            catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
-            {
-            }
-            await Task.Delay(200);
-        }
-        process.Kill(entireProcessTree: true);
-        throw new TimeoutException("The dashboard did not become healthy within 60 s");
-    }
-
-    /// <summary>Signs in on /signin with a Kubernetes token, as a person would; the cookies then open hub connections.</summary>
-    public async Task<CookieContainer> SignInAsync(string token)
-    {
-        var cookies = new CookieContainer();
-        using var http = new HttpClient(new HttpClientHandler { CookieContainer = cookies, AllowAutoRedirect = false }) { BaseAddress = Url };
-        var form = await http.GetStringAsync("signin");
-        var antiforgery = System.Text.RegularExpressions.Regex.Match(form, "name=\"__RequestVerificationToken\" value=\"([^\"]+)\"").Groups[1].Value;
-        var response = await http.PostAsync("signin", new FormUrlEncodedContent(new Dictionary<string, string> { ["__RequestVerificationToken"] = antiforgery, ["token"] = token, ["returnUrl"] = "/" }));
-        if (response.StatusCode != HttpStatusCode.Redirect) throw new InvalidOperationException($"Sign-in failed: {(int)response.StatusCode}");
-        return cookies;
-    }
-
-    /// <summary>Resident memory of the dashboard process, in bytes.</summary>
-    public long WorkingSet()
-    {
-        _process.Refresh();
-        return _process.WorkingSet64;
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        if (!_process.HasExited)
+            ["Stats__AllowForcedCollection"] = "true",
+            ["Logging__LogLevel__Default"] = "Warning",
+        };
+        foreach (var (key, value) in settings ?? new Dictionary<string, string>()) all[key] = value;
+        return DashboardProcess.OnClusterAsync(kubeconfig, all, dataPath, line =>
         {
-            _process.Kill(entireProcessTree: true);
-            await _process.WaitForExitAsync();
-        }
-        _process.Dispose();
+            if (line.StartsWith("fail", StringComparison.Ordinal) || line.Contains("Exception", StringComparison.Ordinal)) Console.Error.WriteLine($"[dashboard] {line}");
+        });
     }
 }

@@ -8,6 +8,7 @@ using System.Text.RegularExpressions;
 using Dashboard.Browser.Tests;
 using Dashboard.ClusterServices.Caching;
 using Dashboard.EmbeddedCluster;
+using Dashboard.Testing;
 using k8s;
 using k8s.Models;
 using Microsoft.AspNetCore.Http.Connections;
@@ -45,7 +46,7 @@ static class LoadBenchmark
         if (bigPods > 0) await CreateBigDeploymentAsync(host, bigPods);
         var kubeconfig = host.KubeconfigPath!;
         using var clients = new KubernetesClientProvider(KubernetesClientConfiguration.BuildConfigFromConfigFile(kubeconfig));
-        await using var dashboard = await DashboardProcess.StartAsync(kubeconfig, new Dictionary<string, string> { ["Records__RecordRollouts"] = recording ? "true" : "false" });
+        await using var dashboard = await BenchDashboard.StartAsync(kubeconfig, new Dictionary<string, string> { ["Records__RecordRollouts"] = recording ? "true" : "false" });
         var cookies = await dashboard.SignInAsync(BenchCluster.ViewerToken);
         using var stats = new HttpClient(new HttpClientHandler { CookieContainer = cookies }) { BaseAddress = dashboard.Url };
         Console.WriteLine($"dashboard: {dashboard.Url} (pid {dashboard.Pid})");

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Dashboard.Records;
+using Dashboard.Testing;
 using Microsoft.EntityFrameworkCore;
 
 namespace Dashboard.Benchmarks;
@@ -23,7 +24,7 @@ static class RecordsBenchmark
         await SeedAsync(data, count);
         Console.WriteLine($"seeded {count} rollout records in {seeded.Elapsed.TotalSeconds:0.0} s");
 
-        await using var dashboard = await DashboardProcess.StartAsync(host.KubeconfigPath!, dataPath: data);
+        await using var dashboard = await BenchDashboard.StartAsync(host.KubeconfigPath!, dataPath: data);
         var cookies = await dashboard.SignInAsync(BenchCluster.ViewerToken);
         using var api = new HttpClient(new HttpClientHandler { CookieContainer = cookies }) { BaseAddress = dashboard.Url };
         await using var browser = await Dashboard.Browser.Tests.BrowserSession.LaunchAsync();

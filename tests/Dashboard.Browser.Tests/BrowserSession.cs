@@ -1,3 +1,4 @@
+using Dashboard.Testing;
 using Microsoft.Playwright;
 
 namespace Dashboard.Browser.Tests;

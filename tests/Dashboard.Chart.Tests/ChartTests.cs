@@ -89,15 +89,17 @@ public class ChartTests
     }
 
     [Fact]
-    public async Task The_guard_gets_patch_on_deployments_only_when_switched_on()
+    public async Task The_guard_gets_patch_on_deployments_and_create_on_events_only_when_switched_on()
     {
-        Assert.DoesNotContain(Rules(await RenderAsync()), r => r.Verbs.Contains("patch"));
+        Assert.DoesNotContain(Rules(await RenderAsync()), r => r.Verbs.Contains("patch") || r.Resources.Contains("events") && r.Verbs.Contains("create"));
 
         var rules = Rules(await RenderAsync("--set", "guard.enabled=true")).ToList();
         var patch = Assert.Single(rules, r => r.Verbs.Contains("patch"));
         Assert.Equal(["apps"], patch.ApiGroups);
         Assert.Equal(["deployments"], patch.Resources);
         Assert.Equal(["patch"], patch.Verbs);
+        var events = Assert.Single(rules, r => r.Verbs.Contains("create") && r.Resources.Contains("events"));
+        Assert.Equal("[\"\"] [events] [create]", $"[\"{string.Join(",", events.ApiGroups)}\"] [{string.Join(",", events.Resources)}] [{string.Join(",", events.Verbs)}]");
         var env = (await RenderAsync()).OfType<V1Deployment>().Single().Spec.Template.Spec.Containers.Single().Env;
         Assert.Contains(env, e => e.Name == "Leader__LeaseName" && e.Value == "rd-rollout-dashboard-leader");
         Assert.Contains(env, e => e.Name == "Leader__Namespace" && e.Value == "rollout");

@@ -100,6 +100,8 @@ public sealed class RolloutGuard(ClusterCache cache, TrafficProbes probes, Rollo
     readonly Dictionary<string, (PodIndex Pods, CancellationTokenSource Stop)> _pods = new(StringComparer.Ordinal);
     readonly List<GuardAction> _actions = [];
     readonly CancellationTokenSource _stop = new();
+    /// <summary>Released when a guarded Deployment's spec changes, so the probe starts at once rather than at the next tick.</summary>
+    readonly SemaphoreSlim _specChanged = new(0);
     readonly List<Task> _loops = [];
     readonly List<IAsyncDisposable> _feeds = [];
 
@@ -123,12 +125,13 @@ public sealed class RolloutGuard(ClusterCache cache, TrafficProbes probes, Rollo
         var deployments = await cache.SubscribeDeploymentsAsync(null, cancellationToken);
         var replicaSets = await cache.SubscribeReplicaSetsAsync(null, cancellationToken);
         _feeds.AddRange([deployments, replicaSets]);
-        _loops.Add(FollowAsync(deployments, _deployments, static d => $"{d.Namespace}/{d.Name}"));
+        _loops.Add(FollowAsync(deployments, _deployments, static d => $"{d.Namespace}/{d.Name}",
+            changes => changes.Any(c => c.Kind != ChangeKind.Delete && c.View.Guard.On && c.View.ObservedGeneration < c.View.Generation)));
         _loops.Add(FollowAsync(replicaSets, _replicaSets, static rs => $"{rs.Namespace}/{rs.Name}"));
         _loops.Add(RunAsync());
     }
 
-    async Task FollowAsync<T>(Subscription<T> feed, Dictionary<string, T> state, Func<T, string> key)
+    async Task FollowAsync<T>(Subscription<T> feed, Dictionary<string, T> state, Func<T, string> key, Func<IEnumerable<Change<T>>, bool>? wakes = null)
     {
         lock (_gate)
             foreach (var item in feed.Snapshot) state[key(item)] = item;
@@ -139,6 +142,7 @@ public sealed class RolloutGuard(ClusterCache cache, TrafficProbes probes, Rollo
             {
                 var update = await feed.ReadAsync(_stop.Token);
                 lock (_gate) update.ApplyTo(state, key);
+                if (wakes is not null && wakes(update.Changes) && _specChanged.CurrentCount == 0) _specChanged.Release();
             }
         }
         catch (OperationCanceledException)
@@ -151,8 +155,21 @@ public sealed class RolloutGuard(ClusterCache cache, TrafficProbes probes, Rollo
         using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1), clock);
         try
         {
-            while (await timer.WaitForNextTickAsync(_stop.Token))
+            var tick = timer.WaitForNextTickAsync(_stop.Token).AsTask();
+            var changed = _specChanged.WaitAsync(_stop.Token);
+            while (true)
             {
+                // Each second, or at once when a guarded Deployment's spec changed (its old pods may be going already).
+                if (await Task.WhenAny(tick, changed) == tick)
+                {
+                    if (!await tick) break;
+                    tick = timer.WaitForNextTickAsync(_stop.Token).AsTask();
+                }
+                else
+                {
+                    await changed;
+                    changed = _specChanged.WaitAsync(_stop.Token);
+                }
                 try { await CheckOnceAsync(_stop.Token); }
                 catch (Exception e) when (e is not OperationCanceledException)
                 {
@@ -336,5 +353,6 @@ public sealed class RolloutGuard(ClusterCache cache, TrafficProbes probes, Rollo
         Task[] loops;
         lock (_gate) loops = [.. _loops];
         try { await Task.WhenAll(loops); } catch (OperationCanceledException) { }
+        _specChanged.Dispose();
     }
 }

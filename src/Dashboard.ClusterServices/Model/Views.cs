@@ -64,6 +64,8 @@ public sealed record DeploymentView
     public Guard.GuardPolicy Guard { get; init; } = Dashboard.ClusterServices.Guard.GuardPolicy.Off;
     /// <summary>The newest revision the guard is done with (<c>rollout-dashboard.io/guard-acted-revision</c>), 0 when none.</summary>
     public long GuardActedRevision { get; init; }
+    /// <summary>What the guard did at <see cref="GuardActedRevision"/> and why (<c>rollout-dashboard.io/guard-acted-reason</c>).</summary>
+    public string? GuardActedReason { get; init; }
     public required ImmutableArray<ContainerImage> Containers { get; init; }
     public required ImmutableDictionary<string, string> Selector { get; init; }
     public required ImmutableArray<ConditionView> Conditions { get; init; }

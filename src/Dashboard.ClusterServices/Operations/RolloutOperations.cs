@@ -110,7 +110,8 @@ public sealed class RolloutOperations(IKubernetesClientProvider clients, Kuberne
     /// </summary>
     public Task<OperationResult> MarkGuardActedAsync(string ns, string name, long revision, string sentence, string actor, CancellationToken cancellationToken = default) =>
         MutateAsync(ns, name, actor, false, d => Task.FromResult(new Plan(Guarded(d,
-            [SetAnnotation(d.Metadata.Annotations, "/metadata/annotations", WellKnown.GuardActedAnnotation, revision.ToString(CultureInfo.InvariantCulture))]),
+            [.. SetAnnotations(d.Metadata.Annotations, "/metadata/annotations",
+                (WellKnown.GuardActedAnnotation, revision.ToString(CultureInfo.InvariantCulture)), (WellKnown.GuardActedReasonAnnotation, sentence))]),
             null, "GuardActed", sentence)), cancellationToken);
 
     public Task<OperationResult> RestartAsync(string ns, string name, string actor, CancellationToken cancellationToken = default) =>
@@ -329,6 +330,12 @@ public sealed class RolloutOperations(IKubernetesClientProvider clients, Kuberne
         existing is null
             ? Op("add", mapPath, new JsonObject { [key] = value })
             : Op("add", $"{mapPath}/{key.Replace("~", "~0").Replace("/", "~1")}", value);
+
+    /// <summary>One patch operation per annotation, or one that adds the map when there is none (two such adds would replace each other).</summary>
+    static IEnumerable<JsonObject> SetAnnotations(IDictionary<string, string>? existing, string mapPath, params (string Key, string Value)[] pairs) =>
+        existing is null
+            ? [Op("add", mapPath, new JsonObject(pairs.Select(p => KeyValuePair.Create(p.Key, (JsonNode?)p.Value))))]
+            : pairs.Select(p => SetAnnotation(existing, mapPath, p.Key, p.Value));
 
     static JsonObject ModelJsonNode(object model) => (JsonObject)JsonNode.Parse(KubernetesJson.Serialize(model))!;
 

@@ -34,6 +34,8 @@ public sealed class RolloutBook(string context)
     sealed class Tracked
     {
         public RolloutRecord? Current;
+        /// <summary>The record the current one ended, as last written: the guard's reason may come a moment after its rollback.</summary>
+        public RolloutRecord? Previous;
         public long Baseline;
         public DateTime LastSaved;
         /// <summary>The revision each of the Deployment's ReplicaSets had when first seen: a rollback renumbers one.</summary>
@@ -129,7 +131,8 @@ public sealed class RolloutBook(string context)
                     record.OutcomeDetail = rolledBack ? $"rolled back by revision {revision}" : $"superseded by revision {revision}";
                     record.EndedAt = record.EndedAt is { } ended && !rolledBack ? ended : now;
                     if (rolledBack) record.FirstFailureAt ??= now;
-                    changed.Add((tracked.Copy(), false));
+                    tracked.Previous = tracked.Copy();
+                    changed.Add((tracked.Previous.Clone(), false));
                 }
                 var previous = owned.Where(rs => rs.Revision < revision).MaxBy(rs => rs.Revision);
                 record = new RolloutRecord
@@ -153,6 +156,17 @@ public sealed class RolloutBook(string context)
             {
                 record.ChangeCause = cause;
                 tracked.LastSaved = DateTime.MinValue;
+            }
+            // The guard marks what it did on the Deployment just after doing it: a rollback ends the record before, a pause leaves this one paused.
+            if (d.GuardActedReason is { Length: > 0 } why)
+            {
+                if (tracked.Previous is { Outcome: RolloutOutcome.RolledBack } undone && undone.Revision == d.GuardActedRevision - 1 && undone.OutcomeDetail != why
+                    && why.StartsWith("guard rolled back", StringComparison.Ordinal))
+                {
+                    undone.OutcomeDetail = why;
+                    changed.Add((undone.Clone(), false));
+                }
+                if (d.Paused && record.Revision == d.GuardActedRevision) state = state with { Detail = why };
             }
             var wasOpen = record.IsOpen;
             var material = isNew | Advance(record, state, newPods, now, tracked);
@@ -206,7 +220,7 @@ public sealed class RolloutBook(string context)
                 break;
             case RolloutPhase.Paused:
                 record.Outcome = RolloutOutcome.Paused;
-                record.OutcomeDetail = "paused and left so";
+                record.OutcomeDetail = state.Detail ?? "paused and left so";
                 record.EndedAt = null;
                 break;
             default:

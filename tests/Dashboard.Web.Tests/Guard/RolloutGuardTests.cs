@@ -65,15 +65,47 @@ public sealed class RolloutGuardTests
         {
             var three = (await store.RolloutPageAsync(new RolloutQuery { Workload = "flask-app", Revision = 3 })).Items.FirstOrDefault();
             var two = (await store.RolloutPageAsync(new RolloutQuery { Workload = "flask-app", Revision = 2 })).Items.FirstOrDefault();
-            if (three is { Outcome: RolloutOutcome.Complete } && two is { Outcome: RolloutOutcome.RolledBack })
+            // The rolled-back rollout's record says what the guard did and why (every replica reads it from the Deployment).
+            if (three is { Outcome: RolloutOutcome.Complete } && two is { Outcome: RolloutOutcome.RolledBack } && two.OutcomeDetail == action.Sentence)
             {
                 Assert.Equal("rollout guard", three.StartedBy);
                 break;
             }
-            Assert.True(waited.Elapsed < TimeSpan.FromSeconds(30), $"records: {two?.Outcome} / {three?.Outcome}");
+            Assert.True(waited.Elapsed < TimeSpan.FromSeconds(30), $"records: {two?.Outcome} ({two?.OutcomeDetail}) / {three?.Outcome}");
         }
         // The rollback is the guard's own: it is not guarded against, and nothing more happens.
         await Task.Delay(TimeSpan.FromSeconds(3));
+        Assert.Single(Guard(app).Actions());
+    }
+
+    [Fact]
+    public async Task A_guard_set_to_pause_pauses_the_bad_rollout_once_and_its_record_says_why()
+    {
+        await using var app = await StartAsync();
+        await KubectlAsync("annotate", "deployment/flask-app", "rollout-dashboard.io/guard=pause", "rollout-dashboard.io/guard-stuck-seconds=5");
+
+        await KubectlAsync("set", "image", "deployment/flask-app", "flask-app=docker.io/library/flask-app:2.0-crash");
+        for (var waited = Stopwatch.StartNew(); await KubectlAsync("get", "deployment/flask-app", "-o", "jsonpath={.spec.paused}") != "true"; await Task.Delay(200))
+            Assert.True(waited.Elapsed < TimeSpan.FromSeconds(15), "not paused");
+
+        var action = Assert.Single(Guard(app).Actions());
+        Assert.Equal(GuardMode.Pause, action.Mode);
+        Assert.StartsWith("guard paused flask-app: ", action.Sentence, StringComparison.Ordinal);
+        // Left as it is (the new version stays, paused) for a person to decide.
+        Assert.Equal("docker.io/library/flask-app:2.0-crash", await ImageAsync());
+        Assert.Equal(action.Sentence, await KubectlAsync("get", "deployment/flask-app", "-o", @"jsonpath={.metadata.annotations.rollout-dashboard\.io/guard-acted-reason}"));
+        var store = app.Services.GetRequiredService<RecordsDatabase>().Store!;
+        for (var waited = Stopwatch.StartNew(); ; await Task.Delay(200))
+        {
+            var two = (await store.RolloutPageAsync(new RolloutQuery { Workload = "flask-app", Revision = 2 })).Items.FirstOrDefault();
+            if (two is { Outcome: RolloutOutcome.Paused } && two.OutcomeDetail == action.Sentence) break;
+            Assert.True(waited.Elapsed < TimeSpan.FromSeconds(30), $"record: {two?.Outcome} ({two?.OutcomeDetail})");
+        }
+
+        // A person resumes it: that is theirs to do, and the guard does not pause the same rollout again.
+        await KubectlAsync("rollout", "resume", "deployment/flask-app");
+        await Task.Delay(TimeSpan.FromSeconds(8));
+        Assert.NotEqual("true", await KubectlAsync("get", "deployment/flask-app", "-o", "jsonpath={.spec.paused}"));
         Assert.Single(Guard(app).Actions());
     }
 
