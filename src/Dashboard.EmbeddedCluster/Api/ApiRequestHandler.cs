@@ -232,9 +232,13 @@ public sealed class ApiRequestHandler(SimulatedCluster cluster, FaultInjection f
     internal static async Task<JsonObject> ReadObject(HttpRequest request)
     {
         var mediaType = (request.ContentType ?? "").Split(';')[0].Trim().ToLowerInvariant();
-        if (mediaType.Contains("protobuf", StringComparison.Ordinal))
-            throw new ApiException(415, "UnsupportedMediaType",
-                $"the embedded cluster accepts JSON and YAML bodies, not {request.ContentType}; use kubectl apply -f, or create the object from a manifest");
+        if (mediaType == Protobuf.KubernetesProtobuf.MediaType)
+        {
+            using var buffer = new MemoryStream();
+            await request.Body.CopyToAsync(buffer);
+            if (buffer.Length == 0) throw ApiException.BadRequest("the body of the request was empty");
+            return Protobuf.KubernetesProtobuf.Decode(buffer.ToArray());
+        }
         // As kube-apiserver: no Content-Type means JSON; a form or text/plain (what a page elsewhere can post
         // without asking first) is no object at all.
         if (mediaType is not ("" or "application/json" or "application/yaml" or "*/*"))

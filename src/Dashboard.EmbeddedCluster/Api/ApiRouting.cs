@@ -4,6 +4,8 @@ using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace Dashboard.EmbeddedCluster.Api;
 
@@ -47,6 +49,12 @@ public static class ApiRouting
             catch (JsonException e)
             {
                 await ApiRequestHandler.WriteError(context, ApiException.BadRequest($"the object provided is unrecognized: {e.Message}"));
+            }
+            catch (Exception e) when (e is not OperationCanceledException && !context.Response.HasStarted)
+            {
+                // As kube-apiserver's panic recovery: a Status a client can print, and the cause in the server's log.
+                context.RequestServices.GetService<ILoggerFactory>()?.CreateLogger("Dashboard.EmbeddedCluster.Api").LogError(e, "{Method} {Path} failed", context.Request.Method, context.Request.Path);
+                await ApiRequestHandler.WriteError(context, new ApiException(500, "InternalError", $"Internal error occurred: {e.Message}"));
             }
         });
         app.UseRouting();
