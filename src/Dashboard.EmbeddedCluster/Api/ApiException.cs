@@ -6,21 +6,23 @@ namespace Dashboard.EmbeddedCluster.Api;
 /// A failure the API server reports as a <c>Status</c> object. The reason and message follow
 /// kube-apiserver's wording so kubectl prints what a person would see against a real cluster.
 /// </summary>
-public sealed class ApiException(int code, string reason, string message, JsonObject? details = null) : Exception(message)
+/// <param name="listMeta">The Status's own ListMeta (a 410 for a compacted continue token carries a new token there).</param>
+public sealed class ApiException(int code, string reason, string message, JsonObject? details = null, JsonObject? listMeta = null) : Exception(message)
 {
     public int Code { get; } = code;
     public string Reason { get; } = reason;
     public JsonObject? Details { get; } = details;
+    public JsonObject? ListMeta { get; } = listMeta;
 
-    public JsonObject ToStatus() => StatusObject(Code, Reason, Message, Details);
+    public JsonObject ToStatus() => StatusObject(Code, Reason, Message, Details, ListMeta);
 
-    public static JsonObject StatusObject(int code, string reason, string message, JsonObject? details = null)
+    public static JsonObject StatusObject(int code, string reason, string message, JsonObject? details = null, JsonObject? listMeta = null)
     {
         var status = new JsonObject
         {
             ["kind"] = "Status",
             ["apiVersion"] = "v1",
-            ["metadata"] = new JsonObject(),
+            ["metadata"] = listMeta?.DeepClone() ?? new JsonObject(),
             ["status"] = "Failure",
             ["message"] = message,
             ["reason"] = reason,

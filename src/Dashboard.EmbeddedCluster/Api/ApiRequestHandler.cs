@@ -120,13 +120,21 @@ public sealed class ApiRequestHandler(SimulatedCluster cluster, FaultInjection f
                 return;
             case "LIST":
                 {
-                    var (items, rv) = Api.List(target.Type, target.Namespace, LabelSelector.Parse(query["labelSelector"]), FieldSelector.Parse(query["fieldSelector"]));
+                    int? limit = query["limit"].ToString() is { Length: > 0 } limitText
+                        ? long.TryParse(limitText, NumberStyles.Integer, CultureInfo.InvariantCulture, out var l) ? (int)Math.Clamp(l, 0, int.MaxValue) : throw ApiException.BadRequest($"limit: Invalid value: \"{limitText}\": must be an integer")
+                        : null;
+                    var page = Api.ListPage(target.Type, target.Namespace, LabelSelector.Parse(query["labelSelector"]), FieldSelector.Parse(query["fieldSelector"]),
+                        limit, query["continue"].ToString(), query["resourceVersion"].ToString());
                     if (WantsTable(request))
                     {
-                        await WriteJson(context, 200, TablePrinter.Table(target.Type, items.Select(i => i.Object), rv, Now));
+                        var table = TablePrinter.Table(target.Type, page.Items.Select(i => i.Object), page.ResourceVersion, Now);
+                        var meta = (JsonObject)table["metadata"]!;
+                        if (page.Continue is { } token) meta["continue"] = token;
+                        if (page.RemainingItemCount is { } left) meta["remainingItemCount"] = left;
+                        await WriteJson(context, 200, table);
                         return;
                     }
-                    await WriteList(context, target.Type, items, rv);
+                    await WriteList(context, target.Type, page);
                     return;
                 }
             case "GET":
@@ -185,7 +193,7 @@ public sealed class ApiRequestHandler(SimulatedCluster cluster, FaultInjection f
                         try { Api.Delete(target.Type, item.Namespace, item.Name, options); }
                         catch (ApiException e) when (e.Code == 404) { }
                     }
-                    await WriteList(context, target.Type, items, rv);
+                    await WriteList(context, target.Type, new ListPage(items, rv, null, null));
                     return;
                 }
         }
@@ -280,12 +288,14 @@ public sealed class ApiRequestHandler(SimulatedCluster cluster, FaultInjection f
         return quoted.Append('"').ToString();
     }
 
-    static async Task WriteList(HttpContext context, ResourceType type, IReadOnlyList<StoredObject> items, long rv)
+    static async Task WriteList(HttpContext context, ResourceType type, ListPage page)
     {
         // Items are pre-serialised once per version; build the list by concatenation instead of re-serialising.
+        var items = page.Items;
         var builder = new StringBuilder();
-        builder.Append("{\"kind\":\"").Append(type.Kind).Append("List\",\"apiVersion\":\"").Append(type.GroupVersion)
-            .Append("\",\"metadata\":{\"resourceVersion\":\"").Append(rv.ToString(CultureInfo.InvariantCulture)).Append("\"},\"items\":[");
+        builder.Append("{\"kind\":\"").Append(type.Kind).Append("List\",\"apiVersion\":\"").Append(type.GroupVersion).Append("\",");
+        ListPaging.WriteMetadata(builder, page);
+        builder.Append(",\"items\":[");
         for (var i = 0; i < items.Count; i++)
         {
             if (i > 0) builder.Append(',');

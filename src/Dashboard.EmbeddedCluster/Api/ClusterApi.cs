@@ -73,6 +73,17 @@ public sealed class ClusterApi(ObjectStore store, TimeProvider clock)
         return (items.Where(o => labels.Matches(o.Object) && fields.Matches(o.Object)).ToList(), resourceVersion);
     }
 
+    /// <summary>A list as a client asked for it: whole, or a chunk of <paramref name="limit"/> from a continue token.</summary>
+    public ListPage ListPage(ResourceType type, string? ns, LabelSelector labels, FieldSelector fields, int? limit, string? continueToken, string? resourceVersion)
+    {
+        if (limit is not > 0 && string.IsNullOrEmpty(continueToken))
+        {
+            var (items, rv) = List(type, ns, labels, fields);
+            return new ListPage(items, rv, null, null);
+        }
+        return ListPaging.Page(store, type, ns, labels, fields, limit, continueToken, resourceVersion);
+    }
+
     // ---------------------------------------------------------------- create
 
     public WriteResult Create(ResourceType type, string? ns, JsonObject body, WriteOptions? options = null)

@@ -71,6 +71,27 @@ public sealed class ObjectStore : IDisposable
         }
     }
 
+    /// <summary>
+    /// The list as it was at <paramref name="resourceVersion"/> (as etcd reads at a revision), rebuilt from the
+    /// current objects and the history after it; null once that history is gone (compacted).
+    /// </summary>
+    public IReadOnlyList<StoredObject>? ListAt(ResourceType type, string? ns, long resourceVersion)
+    {
+        lock (_gate)
+        {
+            var history = _history[type];
+            if (resourceVersion < history.StartResourceVersion) return null;
+            var state = _objects[type].Values.Where(o => ns is null || o.Namespace == ns).ToDictionary(o => o.Key, StringComparer.Ordinal);
+            foreach (var change in history.After(resourceVersion).Reverse())
+            {
+                if (ns is not null && change.Object.Namespace != ns) continue;
+                if (change.Type == StoreEventType.Added || change.Previous is null) state.Remove(change.Object.Key);
+                else state[change.Object.Key] = change.Previous;
+            }
+            return [.. state.Values.OrderBy(o => o.Namespace, StringComparer.Ordinal).ThenBy(o => o.Name, StringComparer.Ordinal)];
+        }
+    }
+
     public IReadOnlyList<StoredObject> Where(ResourceType type, string? ns, Func<StoredObject, bool> predicate)
     {
         lock (_gate) return _objects[type].Values.Where(o => (ns is null || o.Namespace == ns) && predicate(o)).ToList();
