@@ -10,6 +10,9 @@ namespace Dashboard.EmbeddedCluster;
 /// </summary>
 public static class SeedWorkloads
 {
+    /// <summary>The seed's field manager: what it creates is neither a person's nor a controller's.</summary>
+    static readonly WriteOptions Seeding = new(Manager: new FieldManager("embedded-cluster-seed"));
+
     public const string FlaskYaml = """
         apiVersion: apps/v1
         kind: Deployment
@@ -106,7 +109,7 @@ public static class SeedWorkloads
         foreach (var doc in Documents(CloudCommunalYaml).Concat(Documents(FlaskYaml)))
         {
             var type = ResourceTypes.All.First(t => t.Kind == doc["kind"]!.ToString());
-            api.Create(type, doc["metadata"]?["namespace"]?.ToString(), doc);
+            api.Create(type, doc["metadata"]?["namespace"]?.ToString(), doc, Seeding);
         }
     }
 
@@ -121,7 +124,7 @@ public static class SeedWorkloads
     {
         deployments = Math.Clamp(deployments, 1, Math.Max(1, pods));
         if (api.Find(ResourceTypes.Namespaces, null, GeneratedNamespace) is null)
-            api.Create(ResourceTypes.Namespaces, null, new JsonObject { ["apiVersion"] = "v1", ["kind"] = "Namespace", ["metadata"] = new JsonObject { ["name"] = GeneratedNamespace } });
+            api.Create(ResourceTypes.Namespaces, null, new JsonObject { ["apiVersion"] = "v1", ["kind"] = "Namespace", ["metadata"] = new JsonObject { ["name"] = GeneratedNamespace } }, Seeding);
         for (var i = 0; i < deployments; i++)
         {
             var name = $"app-{i:D3}";
@@ -142,7 +145,7 @@ public static class SeedWorkloads
                         ["spec"] = new JsonObject { ["containers"] = new JsonArray(new JsonObject { ["name"] = "app", ["image"] = $"registry.local/{name}:1.0" }) },
                     },
                 },
-            });
+            }, Seeding);
         }
     }
 

@@ -97,7 +97,7 @@ public sealed class ApiRequestHandler(SimulatedCluster cluster, FaultInjection f
     /// <summary>The Kubernetes verb of a request on a resource path (what RBAC and the metrics name).</summary>
     internal static string VerbOf(string method, Target target, bool watchPath, IQueryCollection query) => method switch
     {
-        "GET" when target.Name is null && (watchPath || query["watch"] is ["true" or "1"]) => "WATCH",
+        "GET" when target.Name is null && (watchPath || QueryBool(query["watch"])) => "WATCH",
         "GET" when target.Name is null => "LIST",
         "GET" => "GET",
         "POST" => "POST",
@@ -149,7 +149,7 @@ public sealed class ApiRequestHandler(SimulatedCluster cluster, FaultInjection f
                 {
                     if (target.Name is not null) throw ApiException.MethodNotAllowed("the server does not allow this method on the requested resource");
                     var body = await ReadObject(request);
-                    var result = Api.Create(target.Type, target.Namespace, body, WriteOptionsOf(query));
+                    var result = Api.Create(target.Type, target.Namespace, body, WriteOptionsOf(request));
                     AddWarnings(context, result.Warnings);
                     await WriteJson(context, 201, result.Object);
                     return;
@@ -161,9 +161,9 @@ public sealed class ApiRequestHandler(SimulatedCluster cluster, FaultInjection f
                     if (target.Subresource == "scale")
                     {
                         var current = Api.Find(target.Type, target.Namespace, target.Name!) ?? throw ApiException.NotFound(target.Type, target.Name!);
-                        result = new(Api.ApplyScale(target.Type, current, body, WriteOptionsOf(query)), []);
+                        result = new(Api.ApplyScale(target.Type, current, body, WriteOptionsOf(request)), []);
                     }
-                    else result = Api.Update(target.Type, target.Namespace, target.Name!, body, target.Subresource, WriteOptionsOf(query));
+                    else result = Api.Update(target.Type, target.Namespace, target.Name!, body, target.Subresource, WriteOptionsOf(request));
                     AddWarnings(context, result.Warnings);
                     await WriteJson(context, 200, result.Object);
                     return;
@@ -172,7 +172,8 @@ public sealed class ApiRequestHandler(SimulatedCluster cluster, FaultInjection f
                 {
                     var contentType = request.ContentType ?? "";
                     var text = await ReadText(request);
-                    var result = Api.Patch(target.Type, target.Namespace, target.Name!, contentType, text, target.Subresource, WriteOptionsOf(query));
+                    var result = Api.Patch(target.Type, target.Namespace, target.Name!, contentType, text, target.Subresource,
+                        WriteOptionsOf(request, apply: contentType.StartsWith("application/apply-patch", StringComparison.Ordinal)));
                     AddWarnings(context, result.Warnings);
                     await WriteJson(context, 200, result.Object);
                     return;
@@ -204,14 +205,32 @@ public sealed class ApiRequestHandler(SimulatedCluster cluster, FaultInjection f
     static bool WantsTable(HttpRequest request) =>
         request.Headers.Accept.ToString().Contains("as=Table", StringComparison.Ordinal);
 
-    static WriteOptions WriteOptionsOf(IQueryCollection query) => new(
-        DryRun: query["dryRun"] is ["All"],
-        FieldValidation: query["fieldValidation"].ToString() switch
-        {
-            "Strict" => FieldValidation.Strict,
-            "Ignore" => FieldValidation.Ignore,
-            _ => FieldValidation.Warn,
-        });
+    static WriteOptions WriteOptionsOf(HttpRequest request, bool apply = false)
+    {
+        var query = request.Query;
+        var named = query["fieldManager"].ToString();
+        var force = query["force"].Count > 0 && QueryBool(query["force"]);
+        // As apimachinery's ValidatePatchOptions: an apply names its manager; only an apply may force.
+        if (apply && named.Length == 0) throw PatchOptionsInvalid("fieldManager: Required value: is required for apply patch");
+        if (!apply && query["force"].Count > 0) throw PatchOptionsInvalid("force: Forbidden: may not be specified for non-apply patch");
+        if (named.Length > 128) throw PatchOptionsInvalid($"fieldManager: Too long: may not be more than 128 bytes");
+        return new(
+            DryRun: query["dryRun"] is ["All"],
+            FieldValidation: query["fieldValidation"].ToString() switch
+            {
+                "Strict" => FieldValidation.Strict,
+                "Ignore" => FieldValidation.Ignore,
+                _ => FieldValidation.Warn,
+            },
+            Manager: new FieldManager(named.Length > 0 ? named : FieldManager.FromUserAgent(request.Headers.UserAgent), Force: force));
+    }
+
+    static ApiException PatchOptionsInvalid(string error) =>
+        new(422, "Invalid", $"PatchOptions.meta.k8s.io \"\" is invalid: {error}", new JsonObject { ["group"] = "meta.k8s.io", ["kind"] = "PatchOptions" });
+
+    /// <summary>A boolean query parameter as apimachinery converts it: the first value; 0 or false (any case) is false, anything else, empty included, is true.</summary>
+    internal static bool QueryBool(Microsoft.Extensions.Primitives.StringValues values) =>
+        values.Count > 0 && !(values[0] is "0" || string.Equals(values[0], "false", StringComparison.OrdinalIgnoreCase));
 
     static async Task<DeleteOptions> DeleteOptionsOf(HttpRequest request)
     {
@@ -314,7 +333,7 @@ public sealed class ApiRequestHandler(SimulatedCluster cluster, FaultInjection f
         long? fromRv = query["resourceVersion"].ToString() is { Length: > 0 } rvText
             ? long.TryParse(rvText, CultureInfo.InvariantCulture, out var rv) ? rv : throw ApiException.BadRequest($"invalid resourceVersion \"{rvText}\"")
             : null;
-        var bookmarks = query["allowWatchBookmarks"] is ["true"];
+        var bookmarks = QueryBool(query["allowWatchBookmarks"]);
         var timeout = int.TryParse(query["timeoutSeconds"], CultureInfo.InvariantCulture, out var t) && t > 0 ? TimeSpan.FromSeconds(t) : TimeSpan.FromMinutes(30);
         var table = WantsTable(context.Request);
 

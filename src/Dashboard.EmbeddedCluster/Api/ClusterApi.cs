@@ -11,7 +11,11 @@ namespace Dashboard.EmbeddedCluster.Api;
 
 public enum FieldValidation { Ignore, Warn, Strict }
 
-public sealed record WriteOptions(bool DryRun = false, FieldValidation FieldValidation = FieldValidation.Warn)
+/// <param name="Manager">Who writes (managedFields); the embedded cluster's controllers when not said.</param>
+/// <param name="ManagedFields">The managed fields a server-side apply already worked out for this write.</param>
+/// <param name="ManagedFieldsSubresource">The subresource the write came through, when it is written as the main resource (scale).</param>
+public sealed record WriteOptions(bool DryRun = false, FieldValidation FieldValidation = FieldValidation.Warn, FieldManager? Manager = null, JsonArray? ManagedFields = null,
+    string? ManagedFieldsSubresource = null)
 {
     public static readonly WriteOptions Default = new();
 }
@@ -127,13 +131,16 @@ public sealed class ClusterApi(ObjectStore store, TimeProvider clock)
         }
 
         var json = Normalise(type, model);
+        var manager = options.Manager ?? FieldManager.Controllers;
+        ((JsonObject)json["metadata"]!)["managedFields"] = options.ManagedFields?.DeepClone()
+            ?? (manager.IsApply ? ManagedFields.Apply(type, null, manager, null, Now).ManagedFields : ManagedFields.AfterUpdate(type, null, json, manager, null, Now));
         if (options.DryRun) return new(json, warnings);
         return new(store.Create(type, json).Clone(), warnings);
     }
 
     /// <summary>Typed convenience for the controllers.</summary>
-    public T Create<T>(ResourceType type, T model) where T : class =>
-        ModelJson.ToModel<T>(Create(type, ((IKubernetesObject<V1ObjectMeta>)model).Metadata.NamespaceProperty, ModelJson.ToJson(model)).Object);
+    public T Create<T>(ResourceType type, T model, FieldManager? manager = null) where T : class =>
+        ModelJson.ToModel<T>(Create(type, ((IKubernetesObject<V1ObjectMeta>)model).Metadata.NamespaceProperty, ModelJson.ToJson(model), new WriteOptions(Manager: manager)).Object);
 
     // ---------------------------------------------------------------- update
 
@@ -154,24 +161,25 @@ public sealed class ClusterApi(ObjectStore store, TimeProvider clock)
             : null;
         if (precondition is { } p && p != current.ResourceVersion) throw ApiException.Conflict(type, name);
         var (model, warnings) = ToModel(type, body, options.FieldValidation);
-        var result = Commit(type, current, model, subresource, options.DryRun);
+        var result = Commit(type, current, model, subresource, options);
         return new(result, warnings);
     }
 
-    public T Update<T>(ResourceType type, T model) where T : class
+    public T Update<T>(ResourceType type, T model, FieldManager? manager = null) where T : class
     {
         var meta = ((IKubernetesObject<V1ObjectMeta>)model).Metadata;
-        return ModelJson.ToModel<T>(Update(type, meta.NamespaceProperty, meta.Name, ModelJson.ToJson(model)).Object);
+        return ModelJson.ToModel<T>(Update(type, meta.NamespaceProperty, meta.Name, ModelJson.ToJson(model), options: new WriteOptions(Manager: manager)).Object);
     }
 
-    public T UpdateStatus<T>(ResourceType type, T model) where T : class
+    public T UpdateStatus<T>(ResourceType type, T model, FieldManager? manager = null) where T : class
     {
         var meta = ((IKubernetesObject<V1ObjectMeta>)model).Metadata;
-        return ModelJson.ToModel<T>(Update(type, meta.NamespaceProperty, meta.Name, ModelJson.ToJson(model), "status").Object);
+        return ModelJson.ToModel<T>(Update(type, meta.NamespaceProperty, meta.Name, ModelJson.ToJson(model), "status", new WriteOptions(Manager: manager)).Object);
     }
 
-    JsonObject Commit(ResourceType type, StoredObject current, object model, string? subresource, bool dryRun)
+    JsonObject Commit(ResourceType type, StoredObject current, object model, string? subresource, WriteOptions options)
     {
+        var dryRun = options.DryRun;
         var old = ModelJson.ToModel(current.Object, type.Model!);
         var oldMeta = ((IKubernetesObject<V1ObjectMeta>)old).Metadata;
         var meta = ((IKubernetesObject<V1ObjectMeta>)model).Metadata;
@@ -213,6 +221,9 @@ public sealed class ClusterApi(ObjectStore store, TimeProvider clock)
 
         var json = Normalise(type, model);
         json["metadata"]!["resourceVersion"] = current.Object["metadata"]!["resourceVersion"]?.DeepClone();
+        var managed = options.ManagedFields?.DeepClone() as JsonArray
+            ?? ManagedFields.AfterUpdate(type, current.Object, json, options.Manager ?? FieldManager.Controllers, subresource ?? options.ManagedFieldsSubresource, Now);
+        if (managed is not null) ((JsonObject)json["metadata"]!)["managedFields"] = managed;
         // A write that changes nothing is not a write: no new resourceVersion, no watch event.
         if (ModelJson.Canonical(json) == ModelJson.Canonical(current.Object)) return current.Clone();
         if (dryRun) return json;
@@ -257,12 +268,18 @@ public sealed class ClusterApi(ObjectStore store, TimeProvider clock)
         for (var attempt = 0; ; attempt++)
         {
             var current = store.Get(type, ns, name);
-            if (current is null)
+            var isApply = contentType.StartsWith("application/apply-patch", StringComparison.Ordinal);
+            if (isApply)
             {
-                if (contentType.StartsWith("application/apply-patch", StringComparison.Ordinal) && patch is JsonObject applyBody)
-                    return Create(type, ns, applyBody, options);
-                throw ApiException.NotFound(type, name);
+                if (patch is not JsonObject config) throw ApiException.BadRequest("apply patch must be an object");
+                var applier = (options.Manager ?? throw ApiException.BadRequest("fieldManager is required for apply patch")) with { Applied = config };
+                if (current is null) return Create(type, ns, (JsonObject)config.DeepClone(), options with { Manager = applier });
+                var (merged, managedFields) = ManagedFields.Apply(type, current.Object, applier, subresource, Now);
+                merged["metadata"]!["resourceVersion"] = current.ResourceVersion.ToString(CultureInfo.InvariantCulture);
+                try { return Update(type, ns, name, merged, subresource, options with { Manager = applier, ManagedFields = managedFields }); }
+                catch (ApiException e) when (e.Code == 409 && e.Reason == "Conflict" && e.Details?["causes"] is null && attempt < 5) { continue; }
             }
+            if (current is null) throw ApiException.NotFound(type, name);
             var source = subresource == "scale" ? ScaleOf(type, current) : current.Clone();
             JsonObject patched = contentType.Split(';')[0].Trim() switch
             {
@@ -271,7 +288,6 @@ public sealed class ClusterApi(ObjectStore store, TimeProvider clock)
                 "application/strategic-merge-patch+json" => type.Model is null || subresource == "scale"
                     ? JsonMergePatch.Apply(source, patch) as JsonObject ?? throw ApiException.BadRequest("patch must be an object")
                     : StrategicMergePatch.Apply(source, patch as JsonObject ?? throw ApiException.BadRequest("strategic merge patch must be an object")),
-                "application/apply-patch+yaml" or "application/apply-patch+json" => StrategicMergePatch.Apply(source, patch as JsonObject ?? throw ApiException.BadRequest("apply patch must be an object")),
                 _ => throw ApiException.UnsupportedMediaType(contentType),
             };
             try
@@ -335,7 +351,7 @@ public sealed class ClusterApi(ObjectStore store, TimeProvider clock)
             throw ApiException.Conflict(type, current.Name);
         var obj = current.Clone();
         obj["spec"]!["replicas"] = n;
-        var updated = Update(type, current.Namespace, current.Name, obj, null, options).Object;
+        var updated = Update(type, current.Namespace, current.Name, obj, null, (options ?? WriteOptions.Default) with { ManagedFieldsSubresource = "scale" }).Object;
         return ScaleOf(type, new StoredObject(type, updated, long.Parse(updated["metadata"]!["resourceVersion"]!.ToString(), CultureInfo.InvariantCulture)));
     }
 

@@ -71,7 +71,7 @@ public sealed partial class SimulatedKubelet(ClusterApi api, EventRecorder event
                     },
                 },
             };
-            api.Create(ResourceTypes.Nodes, null, ModelJson.ToJson(node));
+            api.Create(ResourceTypes.Nodes, null, ModelJson.ToJson(node), new WriteOptions(Manager: FieldManager.Kubelet));
         }
     }
 
@@ -222,7 +222,7 @@ public sealed partial class SimulatedKubelet(ClusterApi api, EventRecorder event
         var nodeIndex = Interlocked.Increment(ref _nextNode) % NodeNames.Count;
         var node = NodeNames[nodeIndex];
         pod.Spec.NodeName = node;
-        var updated = api.Update(ResourceTypes.Pods, pod);
+        var updated = api.Update(ResourceTypes.Pods, pod, FieldManager.Kubelet);
         var now = api.Now;
         updated.Status ??= new V1PodStatus();
         updated.Status.HostIP = $"192.168.49.{nodeIndex + 2}";
@@ -241,7 +241,7 @@ public sealed partial class SimulatedKubelet(ClusterApi api, EventRecorder event
             Name = c.Name, Image = c.Image, ImageID = "", Ready = false, RestartCount = 0, Started = false,
             State = new V1ContainerState { Waiting = new V1ContainerStateWaiting { Reason = "ContainerCreating" } },
         }).ToList();
-        api.UpdateStatus(ResourceTypes.Pods, updated);
+        api.UpdateStatus(ResourceTypes.Pods, updated, FieldManager.Kubelet);
         events.Record(podJson, "Normal", "Scheduled", $"Successfully assigned {pod.Metadata.NamespaceProperty}/{pod.Metadata.Name} to {node}", "default-scheduler");
         foreach (var c in pod.Spec.Containers)
             events.Record(podJson, "Normal", "Pulling", $"Pulling image \"{c.Image}\"", Component, node);
@@ -261,7 +261,7 @@ public sealed partial class SimulatedKubelet(ClusterApi api, EventRecorder event
         foreach (var cs in pod.Status.ContainerStatuses ?? [])
             if (!IsBroken(pod) || TagOf(cs.Image).Contains("broken", StringComparison.OrdinalIgnoreCase) || reason == "CrashLoopBackOff")
                 cs.State = new V1ContainerState { Waiting = new V1ContainerStateWaiting { Reason = reason, Message = message } };
-        api.UpdateStatus(ResourceTypes.Pods, pod);
+        api.UpdateStatus(ResourceTypes.Pods, pod, FieldManager.Kubelet);
     }
 
     void StartContainers(V1Pod pod, System.Text.Json.Nodes.JsonObject podJson, bool restarted)
@@ -289,7 +289,7 @@ public sealed partial class SimulatedKubelet(ClusterApi api, EventRecorder event
         // A container without a readiness probe is ready as soon as it runs.
         var noProbe = pod.Spec.Containers.All(c => c.ReadinessProbe is null);
         if (noProbe && !IsCrashing(pod) && !IsNeverReady(pod)) SetReady(pod, now);
-        api.UpdateStatus(ResourceTypes.Pods, pod);
+        api.UpdateStatus(ResourceTypes.Pods, pod, FieldManager.Kubelet);
         if (!restarted)
             foreach (var c in pod.Spec.Containers)
                 events.Record(podJson, "Normal", "Pulled", $"Successfully pulled image \"{c.Image}\" in {PullAndStartDelay.TotalSeconds * options.TimeScale:0.###}s", Component, pod.Spec.NodeName);
@@ -303,7 +303,7 @@ public sealed partial class SimulatedKubelet(ClusterApi api, EventRecorder event
     void MarkReady(V1Pod pod)
     {
         SetReady(pod, api.Now);
-        api.UpdateStatus(ResourceTypes.Pods, pod);
+        api.UpdateStatus(ResourceTypes.Pods, pod, FieldManager.Kubelet);
     }
 
     static void SetReady(V1Pod pod, DateTime now)
@@ -325,7 +325,7 @@ public sealed partial class SimulatedKubelet(ClusterApi api, EventRecorder event
             cs.Ready = false;
             cs.Started = false;
         }
-        api.UpdateStatus(ResourceTypes.Pods, pod);
+        api.UpdateStatus(ResourceTypes.Pods, pod, FieldManager.Kubelet);
         events.Record(podJson, "Warning", "BackOff", $"Back-off restarting failed container {pod.Spec.Containers[0].Name} in pod {pod.Metadata.Name}_{pod.Metadata.NamespaceProperty}({pod.Metadata.Uid})", Component, pod.Spec.NodeName);
     }
 

@@ -53,7 +53,7 @@ public static class KubernetesProtobuf
         {
             throw ApiException.BadRequest($"the object provided is unrecognized: {e.Message}");
         }
-        var message = MessageFor(apiVersion, kind)
+        var message = ProtoSchema.Kubernetes.ForKind(apiVersion, kind)
             ?? throw ApiException.BadRequest($"no kind \"{kind}\" is registered for version \"{apiVersion}\" in scheme \"pkg/api/legacyscheme/scheme.go:30\"");
         var obj = new JsonObject { ["kind"] = kind, ["apiVersion"] = apiVersion };
         try
@@ -66,16 +66,6 @@ public static class KubernetesProtobuf
             throw ApiException.BadRequest($"the object provided is unrecognized: {e.Message}");
         }
         return obj;
-    }
-
-    /// <summary>The message of a kind: its group's package (<c>apps</c>, <c>rbac.authorization.k8s.io</c> → rbac, the core group → core), else meta's (DeleteOptions).</summary>
-    static ProtoMessage? MessageFor(string apiVersion, string kind)
-    {
-        var slash = apiVersion.IndexOf('/');
-        var group = slash < 0 ? "" : apiVersion[..slash];
-        var version = apiVersion[(slash + 1)..];
-        var package = group.Length == 0 ? "core" : group.Split('.')[0];
-        return ProtoSchema.Kubernetes.Find($"k8s.io.api.{package}.{version}.{kind}") ?? ProtoSchema.Kubernetes.Find($"{Meta}.{kind}");
     }
 
     static JsonObject ReadMessage(byte[] bytes, ProtoMessage message)

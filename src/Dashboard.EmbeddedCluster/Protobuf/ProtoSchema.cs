@@ -8,9 +8,13 @@ namespace Dashboard.EmbeddedCluster.Protobuf;
 /// <param name="MapValue">For a map field, the value type (keys are always strings in the Kubernetes API).</param>
 /// <param name="ZeroKept">A zero read from the wire stays in the JSON: a pointer field (written only when set) or one without omitempty.</param>
 /// <param name="Inline">An embedded Go struct (<c>json:""</c>): its fields are the parent's in JSON (Volume's volumeSource, Probe's handler).</param>
-sealed record ProtoField(string Name, string JsonName, int Number, string Type, bool Repeated, string? MapValue, bool ZeroKept, bool Inline);
+/// <param name="Pointer">A Go pointer: for a struct, server-side apply owns the field itself as well as what is in it.</param>
+/// <param name="List">How server-side apply merges a repeated field: <c>map</c> (by <paramref name="ListKeys"/>), <c>set</c>, or atomic (null).</param>
+/// <param name="Atomic">Owned as one value (<c>+structType=atomic</c>, <c>+mapType=atomic</c>).</param>
+sealed record ProtoField(string Name, string JsonName, int Number, string Type, bool Repeated, string? MapValue, bool ZeroKept, bool Inline,
+    bool Pointer = false, string? List = null, IReadOnlyList<string>? ListKeys = null, bool Atomic = false);
 
-sealed record ProtoMessage(string FullName, FrozenDictionary<int, ProtoField> Fields)
+sealed record ProtoMessage(string FullName, FrozenDictionary<int, ProtoField> Fields, bool Atomic = false)
 {
     /// <summary>A Go named slice type (<c>Verbs</c>, <c>ExtraValue</c>): a wrapper message on the wire, an array in JSON.</summary>
     public bool IsStringList => Fields.Count == 1 && Fields.TryGetValue(1, out var f) && f is { Name: "items", Type: "string", Repeated: true };
@@ -35,6 +39,32 @@ sealed partial class ProtoSchema
 
     public ProtoMessage? Find(string fullName) => _messages.GetValueOrDefault(fullName);
 
+    /// <summary>The message of a kind: its group's package (<c>apps</c>, <c>rbac.authorization.k8s.io</c> → rbac, the core group → core), else meta's (DeleteOptions).</summary>
+    public ProtoMessage? ForKind(string apiVersion, string kind)
+    {
+        var slash = apiVersion.IndexOf('/');
+        var group = slash < 0 ? "" : apiVersion[..slash];
+        var version = apiVersion[(slash + 1)..];
+        var package = group.Length == 0 ? "core" : group.Split('.')[0];
+        return Find($"k8s.io.api.{package}.{version}.{kind}") ?? Find($"k8s.io.apimachinery.pkg.apis.meta.v1.{kind}");
+    }
+
+    readonly System.Collections.Concurrent.ConcurrentDictionary<string, FrozenDictionary<string, ProtoField>> _byJson = new(StringComparer.Ordinal);
+
+    /// <summary>A message's fields by their JSON names, an inline struct's fields among them (as they appear in JSON).</summary>
+    public FrozenDictionary<string, ProtoField> JsonFields(ProtoMessage message) => _byJson.GetOrAdd(message.FullName, _ =>
+    {
+        var all = new Dictionary<string, ProtoField>(StringComparer.Ordinal);
+        void Add(ProtoMessage m)
+        {
+            foreach (var f in m.Fields.Values)
+                if (f.Inline && Find(f.Type) is { } inner) Add(inner);
+                else all.TryAdd(f.JsonName, f);
+        }
+        Add(message);
+        return all.ToFrozenDictionary(StringComparer.Ordinal);
+    });
+
     public IEnumerable<string> Packages => _messages.Keys.Select(k => k[..k.LastIndexOf('.')]).Distinct();
 
     static ProtoSchema Load()
@@ -46,13 +76,12 @@ sealed partial class ProtoSchema
             using var reader = new StreamReader(stream);
             return reader.ReadToEnd();
         }
-        var json = new Dictionary<string, (string? Json, bool Kept, bool Inline)>(StringComparer.Ordinal);
+        var json = new Dictionary<string, string[]>(StringComparer.Ordinal);
         foreach (var line in Read("proto/json-fields.txt").Split('\n'))
         {
             if (line.Length == 0 || line[0] == '#') continue;
             var parts = line.Split(' ');
-            var rename = parts.Skip(1).FirstOrDefault(p => p.StartsWith("json=", StringComparison.Ordinal))?[5..];
-            json[parts[0]] = (rename, parts.Contains("ptr") || parts.Contains("keep"), parts.Contains("inline"));
+            json[parts[0]] = parts[1..];
         }
         var messages = new Dictionary<string, ProtoMessage>(StringComparer.Ordinal);
         foreach (var name in assembly.GetManifestResourceNames().Where(n => n.StartsWith("proto/", StringComparison.Ordinal) && n.EndsWith(".proto", StringComparison.Ordinal)))
@@ -63,7 +92,7 @@ sealed partial class ProtoSchema
     [GeneratedRegex(@"^\s*(?:(optional|repeated)\s+([\w.]+)|map<\s*string\s*,\s*([\w.]+)\s*>)\s+(\w+)\s*=\s*(\d+)\s*;")]
     private static partial Regex FieldLine();
 
-    static void Parse(string text, Dictionary<string, (string? Json, bool Kept, bool Inline)> json, Dictionary<string, ProtoMessage> messages)
+    static void Parse(string text, Dictionary<string, string[]> json, Dictionary<string, ProtoMessage> messages)
     {
         var package = "";
         string? message = null;
@@ -79,7 +108,7 @@ sealed partial class ProtoSchema
             }
             else if (line == "}" && message is not null)
             {
-                messages[message] = new ProtoMessage(message, fields.ToFrozenDictionary());
+                messages[message] = new ProtoMessage(message, fields.ToFrozenDictionary(), json.TryGetValue(message, out var marks) && marks.Contains("atomic"));
                 message = null;
             }
             else if (message is not null && FieldLine().Match(line) is { Success: true } m)
@@ -87,10 +116,16 @@ sealed partial class ProtoSchema
                 var name = m.Groups[4].Value;
                 var isMap = m.Groups[3].Success;
                 var type = Qualify(isMap ? m.Groups[3].Value : m.Groups[2].Value, package);
-                var shape = json.GetValueOrDefault($"{message}.{name}");
-                fields[int.Parse(m.Groups[5].Value, System.Globalization.CultureInfo.InvariantCulture)] = new ProtoField(name, shape.Json ?? name,
-                    int.Parse(m.Groups[5].Value, System.Globalization.CultureInfo.InvariantCulture), isMap ? "map" : type,
-                    isMap || m.Groups[1].Value == "repeated", isMap ? type : null, shape.Kept, shape.Inline);
+                var shape = json.GetValueOrDefault($"{message}.{name}") ?? [];
+                string? Mark(string prefix) => shape.FirstOrDefault(p => p.StartsWith(prefix, StringComparison.Ordinal))?[prefix.Length..];
+                var list = Mark("list=");
+                var number = int.Parse(m.Groups[5].Value, System.Globalization.CultureInfo.InvariantCulture);
+                fields[number] = new ProtoField(name, Mark("json=") ?? name, number, isMap ? "map" : type,
+                    isMap || m.Groups[1].Value == "repeated", isMap ? type : null, shape.Contains("ptr") || shape.Contains("keep"), shape.Contains("inline"),
+                    Pointer: shape.Contains("ptr"),
+                    List: list is null ? null : list.StartsWith("map:", StringComparison.Ordinal) ? "map" : list == "set" ? "set" : null,
+                    ListKeys: list?.StartsWith("map:", StringComparison.Ordinal) == true ? list[4..].Split(',') : null,
+                    Atomic: shape.Contains("atomic"));
             }
         }
     }
