@@ -61,9 +61,11 @@ public sealed class ApiException(int code, string reason, string message, JsonOb
             ["field"] = c.Field,
         }).ToArray());
         var text = string.Join(", ", causes.Select(c => $"{c.Field}: {c.Message}"));
+        // The group-qualified kind (Deployment.apps), as errors.NewInvalid words it.
+        var kind = type.Group.Length == 0 ? type.Kind : $"{type.Kind}.{type.Group}";
         var message = causes.Count == 1
-            ? $"{type.Kind} \"{name}\" is invalid: {text}"
-            : $"{type.Kind} \"{name}\" is invalid: [{text}]";
+            ? $"{kind} \"{name}\" is invalid: {text}"
+            : $"{kind} \"{name}\" is invalid: [{text}]";
         return new(422, "Invalid", message, details);
     }
 

@@ -438,6 +438,8 @@ public sealed class ClusterApi(ObjectStore store, TimeProvider clock)
                 var obj = dependent.Clone();
                 var refs = (JsonArray)obj["metadata"]!["ownerReferences"]!;
                 foreach (var r in refs.Where(r => r?["uid"]?.ToString() == ownerUid).ToList()) refs.Remove(r);
+                // An empty list is omitted, as Go's JSON omits it.
+                if (refs.Count == 0) ((JsonObject)obj["metadata"]!).Remove("ownerReferences");
                 try { store.Update(type, obj, dependent.ResourceVersion); }
                 catch (ApiException e) when (e.Code is 404 or 409) { }
             }
