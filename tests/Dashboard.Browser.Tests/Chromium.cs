@@ -1,4 +1,4 @@
-using System.Diagnostics;
+using Dashboard.Testing;
 
 namespace Dashboard.Browser.Tests;
 
@@ -16,35 +16,5 @@ public static class Chromium
         "--disable-sync", "--no-first-run", "--disable-quic",
     ];
 
-    static readonly SemaphoreSlim Gate = new(1, 1);
-
-    public static async Task EnsureInstalledAsync()
-    {
-        if (File.Exists(Path)) return;
-        await Gate.WaitAsync();
-        try
-        {
-            if (File.Exists(Path)) return;
-            await Run("apt-get", "update");
-            await Run("apt-get", "install", "-y", "--no-install-recommends", "chromium");
-            if (!File.Exists(Path)) throw new InvalidOperationException($"apt-get install chromium did not provide {Path}");
-        }
-        finally
-        {
-            Gate.Release();
-        }
-    }
-
-    static async Task Run(string file, params string[] args)
-    {
-        var start = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in args) start.ArgumentList.Add(a);
-        start.Environment["DEBIAN_FRONTEND"] = "noninteractive";
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        if (process.ExitCode != 0)
-            throw new InvalidOperationException($"{file} {string.Join(' ', args)} failed ({process.ExitCode}): {await error}{await output}");
-    }
+    public static Task EnsureInstalledAsync() => DebianPackages.EnsureAsync("chromium", () => File.Exists(Path));
 }

@@ -9,7 +9,6 @@ namespace Dashboard.Testing;
 public sealed class PostgresServer : IAsyncDisposable
 {
     const string User = "dashboard";
-    static readonly SemaphoreSlim Gate = new(1, 1);
     readonly string _bin;
     readonly string _dir;
 
@@ -57,30 +56,13 @@ public sealed class PostgresServer : IAsyncDisposable
     /// <summary>The server's programs: Debian's versioned folder, installed when missing.</summary>
     static async Task<string> EnsureInstalledAsync()
     {
-        if (Find() is { } found) return found;
-        await Gate.WaitAsync();
-        try
-        {
-            if (Find() is { } again) return again;
-            await Apt("update");
-            await Apt("install", "-y", "--no-install-recommends", "postgresql");
-            return Find() ?? throw new InvalidOperationException("apt-get install postgresql did not provide /usr/lib/postgresql/*/bin/initdb");
-        }
-        finally
-        {
-            Gate.Release();
-        }
+        await DebianPackages.EnsureAsync("postgresql", () => Find() is not null);
+        return Find()!;
     }
 
     static string? Find() => Directory.Exists("/usr/lib/postgresql")
         ? Directory.GetDirectories("/usr/lib/postgresql").Select(v => Path.Combine(v, "bin")).Where(b => File.Exists(Path.Combine(b, "initdb"))).OrderDescending().FirstOrDefault()
         : null;
-
-    static async Task Apt(params string[] args)
-    {
-        var result = await Processes.RunAsync("apt-get", args, timeout: TimeSpan.FromMinutes(10), environment: new() { ["DEBIAN_FRONTEND"] = "noninteractive" });
-        if (result.ExitCode != 0) throw new InvalidOperationException($"apt-get {string.Join(' ', args)} failed ({result.ExitCode}): {result.Stderr}{result.Stdout}");
-    }
 
     static async Task RunAsync(string program, params string[] args)
     {
