@@ -37,6 +37,8 @@ public sealed class RolloutRecord
     public string? ChangeCause { get; set; }
     /// <summary>The person when the dashboard started it; otherwise "outside the dashboard" until the change's field managers are known.</summary>
     public required string StartedBy { get; set; }
+    /// <summary>The field manager that changed the pod template (managedFields: kubectl-set, helm, rollout-dashboard ...), when known.</summary>
+    public string? ChangedBy { get; set; }
     public DateTime StartedAt { get; set; }
     public DateTime? EndedAt { get; set; }
     public RolloutOutcome Outcome { get; set; }

@@ -152,6 +152,7 @@ public sealed class RecordStore
         to.ChangeCause = from.ChangeCause;
         // A replica that saw the change without its action keeps the name another replica wrote.
         if (to.StartedBy is null || from.StartedBy != RolloutRecord.OutsideTheDashboard) to.StartedBy = from.StartedBy;
+        to.ChangedBy = from.ChangedBy ?? to.ChangedBy;
         to.StartedAt = from.StartedAt;
         to.EndedAt = from.EndedAt;
         to.Outcome = from.Outcome;
@@ -204,7 +205,7 @@ public sealed class RecordStore
             {
                 Id = r.Id, Context = r.Context, Namespace = r.Namespace, Kind = r.Kind, Workload = r.Workload, WorkloadUid = r.WorkloadUid,
                 Revision = r.Revision, FromRevision = r.FromRevision, FromImages = r.FromImages, ToImages = r.ToImages, ChangeCause = r.ChangeCause,
-                StartedBy = r.StartedBy, StartedAt = r.StartedAt, EndedAt = r.EndedAt, Outcome = r.Outcome, OutcomeDetail = r.OutcomeDetail,
+                StartedBy = r.StartedBy, ChangedBy = r.ChangedBy, StartedAt = r.StartedAt, EndedAt = r.EndedAt, Outcome = r.Outcome, OutcomeDetail = r.OutcomeDetail,
                 FirstFailureAt = r.FirstFailureAt, ProbeVerdict = r.ProbeVerdict, ProbeOk = r.ProbeOk, ProbeFailed = r.ProbeFailed,
             })
             .ToListAsync(cancellationToken);

@@ -21,7 +21,7 @@ public abstract class RecordsContext(DbContextOptions options) : DbContext(optio
             e.HasIndex(r => r.StartedAt);
             e.HasIndex(r => new { r.Namespace, r.Workload });
             e.Property(r => r.Outcome).HasConversion<string>().HasMaxLength(16);
-            foreach (var name in new[] { nameof(RolloutRecord.Context), nameof(RolloutRecord.Namespace), nameof(RolloutRecord.Workload), nameof(RolloutRecord.Kind), nameof(RolloutRecord.WorkloadUid), nameof(RolloutRecord.StartedBy) })
+            foreach (var name in new[] { nameof(RolloutRecord.Context), nameof(RolloutRecord.Namespace), nameof(RolloutRecord.Workload), nameof(RolloutRecord.Kind), nameof(RolloutRecord.WorkloadUid), nameof(RolloutRecord.StartedBy), nameof(RolloutRecord.ChangedBy) })
                 e.Property(name).HasMaxLength(253);
         });
         model.Entity<AuditEntry>(e =>

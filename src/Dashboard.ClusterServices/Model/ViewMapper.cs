@@ -72,6 +72,7 @@ public static class ViewMapper
                 Metadata.Annotation(d.Metadata, WellKnown.GuardMaxFailedRatioAnnotation), Metadata.Annotation(d.Metadata, WellKnown.GuardStuckSecondsAnnotation)),
             GuardActedRevision = long.TryParse(Metadata.Annotation(d.Metadata, WellKnown.GuardActedAnnotation), NumberStyles.None, CultureInfo.InvariantCulture, out var acted) ? acted : 0,
             GuardActedReason = Metadata.Annotation(d.Metadata, WellKnown.GuardActedReasonAnnotation),
+            TemplateChanges = ChangeAuthors.FromManagedFields(d.Metadata.ManagedFields),
             Containers = [.. d.Spec?.Template?.Spec?.Containers?.Select(c => new ContainerImage(c.Name, c.Image ?? "")) ?? []],
             Selector = (d.Spec?.Selector?.MatchLabels ?? new Dictionary<string, string>()).ToImmutableDictionary(),
             Conditions = [.. status.Conditions?.Select(c => new ConditionView(c.Type, c.Status, c.Reason, c.Message, Time(c.LastUpdateTime), Time(c.LastTransitionTime))) ?? []],

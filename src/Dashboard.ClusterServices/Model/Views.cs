@@ -66,6 +66,8 @@ public sealed record DeploymentView
     public long GuardActedRevision { get; init; }
     /// <summary>What the guard did at <see cref="GuardActedRevision"/> and why (<c>rollout-dashboard.io/guard-acted-reason</c>).</summary>
     public string? GuardActedReason { get; init; }
+    /// <summary>Who last wrote the pod template, newest first (from managedFields; empty when the server keeps none).</summary>
+    public ImmutableArray<TemplateChange> TemplateChanges { get; init; } = [];
     public required ImmutableArray<ContainerImage> Containers { get; init; }
     public required ImmutableDictionary<string, string> Selector { get; init; }
     public required ImmutableArray<ConditionView> Conditions { get; init; }

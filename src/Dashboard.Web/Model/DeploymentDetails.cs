@@ -16,7 +16,9 @@ public sealed record ReplicaSetBar(ReplicaSetView Set, bool IsNew)
 }
 
 /// <summary>One revision of rollout history, from the live ReplicaSets (no extra API call).</summary>
-public sealed record HistoryRow(long Revision, string ReplicaSet, IReadOnlyList<ContainerImage> Containers, string? ChangeCause, DateTimeOffset? CreatedAt, bool IsCurrent);
+/// <param name="ChangedBy">Who made the revision, from the Deployment's managedFields (null when they do not say).</param>
+public sealed record HistoryRow(long Revision, string ReplicaSet, IReadOnlyList<ContainerImage> Containers, string? ChangeCause, DateTimeOffset? CreatedAt, bool IsCurrent,
+    TemplateChange? ChangedBy = null);
 
 /// <summary>
 /// How much of the strategy's room the rollout uses right now: pods above the desired count against
@@ -66,7 +68,7 @@ public sealed record DeploymentDetails(
         var history = owned
             .Where(rs => rs.Revision > 0)
             .OrderByDescending(rs => rs.Revision)
-            .Select(rs => new HistoryRow(rs.Revision, rs.Name, rs.Containers, rs.ChangeCause, rs.CreatedAt, rs.Revision == current))
+            .Select(rs => new HistoryRow(rs.Revision, rs.Name, rs.Containers, rs.ChangeCause, rs.CreatedAt, rs.Revision == current, ChangeAuthors.Of(d, rs, rs.Revision == current)))
             .ToList();
 
         var setUids = owned.Select(rs => rs.Uid).ToHashSet(StringComparer.Ordinal);

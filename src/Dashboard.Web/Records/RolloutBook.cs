@@ -142,6 +142,7 @@ public sealed class RolloutBook(string context)
                     FromImages = previous is null ? null : Images(previous.Containers),
                     ToImages = Images(d.Containers), ChangeCause = d.ChangeCause ?? newSet.ChangeCause,
                     StartedBy = startedBy(d) ?? RolloutRecord.OutsideTheDashboard,
+                    ChangedBy = ChangeAuthors.Of(d, newSet, isCurrent: true)?.Manager,
                     // Seen late (the dashboard was starting): the rollout began when its ReplicaSet was made, if that was this rollout's.
                     StartedAt = newSet.CreatedAt is { } made && !returned && made.UtcDateTime < now && now - made.UtcDateTime < TimeSpan.FromHours(1) ? made.UtcDateTime : now,
                     Outcome = RolloutOutcome.InProgress,
@@ -167,6 +168,13 @@ public sealed class RolloutBook(string context)
                     changed.Add((undone.Clone(), false));
                 }
                 if (d.Paused && record.Revision == d.GuardActedRevision) state = state with { Detail = why };
+            }
+            // managedFields name the tool that changed the template (they may come with a later copy of the Deployment).
+            if (record.ChangedBy is null && record.Revision == revision && ChangeAuthors.Of(d, newSet, isCurrent: true) is { } author)
+            {
+                record.ChangedBy = author.Manager;
+                tracked.LastSaved = DateTime.MinValue;
+                if (!isNew) changed.Add((tracked.Copy(), false));
             }
             var wasOpen = record.IsOpen;
             var material = isNew | Advance(record, state, newPods, now, tracked);

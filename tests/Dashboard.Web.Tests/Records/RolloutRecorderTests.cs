@@ -85,6 +85,8 @@ public sealed class RolloutRecorderTests
         var two = await RecordAsync(dashboard, 2, r => r.Outcome == RolloutOutcome.Complete, "complete");
 
         Assert.Equal((RolloutRecord.OutsideTheDashboard, 1L), (two.StartedBy, two.FromRevision));
+        // managedFields say which tool changed it, though no one wrote a change cause.
+        Assert.Equal("kubectl-set", two.ChangedBy);
         Assert.Equal(("flask-app=docker.io/library/flask-app:1.0", "flask-app=docker.io/library/flask-app:2.0"), (two.FromImages, two.ToImages));
         Assert.True(two.EndedAt > two.StartedAt);
         Assert.Equal(1, (await Store(dashboard).RolloutPageAsync(new RolloutQuery { Workload = "flask-app", Revision = 2 })).Total);
@@ -102,6 +104,7 @@ public sealed class RolloutRecorderTests
         Assert.Equal("rolled back by revision 4", undone.OutcomeDetail);
         var four = await RecordAsync(dashboard, 4, r => r.Outcome == RolloutOutcome.Complete, "complete");
         Assert.Equal(("dashboard-user", 3L, "flask-app=docker.io/library/flask-app:2.0"), (four.StartedBy, four.FromRevision, four.ToImages));
+        Assert.Equal("rollout-dashboard", four.ChangedBy);
 
         var records = await Store(dashboard).RolloutsForInsightsAsync(new RolloutQuery { Workload = "flask-app", Since = two.StartedAt });
         var insights = DeliveryInsights.Compute(records, two.StartedAt, DateTime.UtcNow.AddMinutes(1));

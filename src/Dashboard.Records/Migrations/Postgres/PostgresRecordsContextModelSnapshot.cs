@@ -90,6 +90,10 @@ namespace Dashboard.Records.Migrations.Postgres
                     b.Property<string>("ChangeCause")
                         .HasColumnType("text");
 
+                    b.Property<string>("ChangedBy")
+                        .HasMaxLength(253)
+                        .HasColumnType("character varying(253)");
+
                     b.Property<string>("Context")
                         .IsRequired()
                         .HasMaxLength(253)

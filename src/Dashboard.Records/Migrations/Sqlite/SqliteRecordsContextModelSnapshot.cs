@@ -81,6 +81,10 @@ namespace Dashboard.Records.Migrations.Sqlite
                     b.Property<string>("ChangeCause")
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("ChangedBy")
+                        .HasMaxLength(253)
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("Context")
                         .IsRequired()
                         .HasMaxLength(253)

@@ -124,7 +124,13 @@ public sealed partial class DeploymentPage
         Client.Changed += OnLiveChanged;
         var insights = await Records.InsightsAsync(Namespace, Name, TimeSpan.FromDays(30), Stopping);
         (_insights, _insightsProblem) = (insights.Value, insights.Problem);
+        // Who started each revision's rollout, for the history's "Changed by" (the person behind the dashboard's own writes).
+        var recorded = await Records.RolloutsAsync(new Dashboard.Records.RolloutQuery { Namespace = Namespace, Workload = Name, Take = 200 }, Stopping);
+        if (recorded.Value is { } page)
+            _startedBy = page.Items.GroupBy(r => r.Revision).ToDictionary(g => g.Key, g => g.OrderByDescending(r => r.StartedAt).First().StartedBy);
     }
+
+    Dictionary<long, string> _startedBy = [];
 
     string RecordsOf(long? revision) => $"rollouts?namespace={Uri.EscapeDataString(Namespace)}&workload={Uri.EscapeDataString(Name)}" + (revision is { } r ? $"&revision={r}" : "");
 

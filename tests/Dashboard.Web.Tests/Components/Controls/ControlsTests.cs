@@ -104,6 +104,25 @@ public sealed class ControlsTests : MudTestContext
     }
 
     [Fact]
+    public void History_says_who_changed_each_revision_and_the_person_behind_the_dashboards_own_change()
+    {
+        var at = new DateTimeOffset(2026, 12, 1, 10, 0, 2, TimeSpan.Zero);
+        var rows = new[]
+        {
+            new HistoryRow(3, "web-3", [], null, at, true, new TemplateChange("rollout-dashboard", "Update", at)),
+            new HistoryRow(2, "web-2", [], null, at, false, new TemplateChange("kubectl-set", "Update", at)),
+            new HistoryRow(1, "web-1", [], null, at, false),
+        };
+        var history = Ctx.Render<HistoryTable>(p => p
+            .Add(x => x.Rows, rows)
+            .Add(x => x.StartedBy, revision => revision == 3 ? "alice" : null)
+            .Add(x => x.LoadDiff, _ => Task.FromResult(new OperationResult(OperationOutcome.Succeeded, ""))));
+
+        Assert.Equal(["rollout-dashboard (alice)", "kubectl-set", ""], history.FindAll("td.changed-by").Select(c => c.GetAttribute("data-changed-by")));
+        Assert.Equal("—", history.FindAll("td.changed-by")[2].TextContent);
+    }
+
+    [Fact]
     public void Cluster_text_is_shown_as_text_never_as_markup()
     {
         var evil = Event("shop", "Deployment", "web", "Hacked", "<script>alert(1)</script><img src=x onerror=alert(2)>");
