@@ -155,4 +155,38 @@ public class KubectlEverydayTests
         Assert.Null(orphan["metadata"]!["ownerReferences"]);
         Assert.Equal(2, (int)orphan["status"]!["readyReplicas"]!);
     }
+
+    [Fact]
+    public async Task Terminating_pods_are_counted_in_status_terminatingReplicas_as_on_Kubernetes_1_33()
+    {
+        await using var cluster = await TestCluster.StartAsync(timeScale: 1);
+        await Ok(cluster, "rollout", "status", "deployment/flask-app", "--timeout=60s");
+        Assert.Equal("0", (await Ok(cluster, "get", "deployment/flask-app", "-o", "jsonpath={.status.terminatingReplicas}")).Stdout);
+
+        await Ok(cluster, "scale", "deployment/flask-app", "--replicas=2");
+        // flask-app's pods take their preStop sleep to go: meanwhile the ReplicaSet and the Deployment count them.
+        await cluster.WaitUntilAsync(async () => (await Ok(cluster, "get", "deployment/flask-app", "-o", "jsonpath={.status.terminatingReplicas}")).Stdout == "3",
+            because: "three pods are terminating");
+        Assert.Equal("3", (await Ok(cluster, "get", "rs", "-l", "app=flask-app", "-o", "jsonpath={.items[0].status.terminatingReplicas}")).Stdout);
+        await cluster.WaitUntilAsync(async () => (await Ok(cluster, "get", "deployment/flask-app", "-o", "jsonpath={.status.terminatingReplicas}")).Stdout == "0",
+            TimeSpan.FromSeconds(60), "the terminating pods are gone");
+    }
+
+    [Fact]
+    public async Task Field_selectors_a_kind_does_not_support_are_refused_and_discovery_lists_the_reviews()
+    {
+        await using var cluster = await TestCluster.StartAsync();
+        var pods = await cluster.KubectlAsync("get", "pods", "--field-selector=spec.foo=bar");
+        Assert.Equal("Error from server (BadRequest): Unable to find \"/v1, Resource=pods\" that match label selector \"\", field selector \"spec.foo=bar\": field label not supported: spec.foo\n", pods.Stderr);
+        var deployments = await cluster.KubectlAsync("get", "deployments", "--field-selector=spec.replicas=1");
+        Assert.EndsWith("\"spec.replicas\" is not a known field selector: only \"metadata.name\", \"metadata.namespace\"\n", deployments.Stderr);
+        await Ok(cluster, "rollout", "status", "deployment/flask-app", "--timeout=60s");
+        // The second article's pod runs on the host network; flask-app's five do not.
+        Assert.Equal(5, (await Ok(cluster, "get", "pods", "-A", "--field-selector=status.phase=Running,spec.hostNetwork=false", "-o", "name")).Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
+
+        var resources = (await Ok(cluster, "api-resources", "-o", "name")).Stdout.Split('\n');
+        Assert.Contains("selfsubjectaccessreviews.authorization.k8s.io", resources);
+        Assert.Contains("leases.coordination.k8s.io", resources);
+        Assert.Contains("tokenreviews.authentication.k8s.io", resources);
+    }
 }

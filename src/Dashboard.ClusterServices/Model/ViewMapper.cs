@@ -57,6 +57,7 @@ public static class ViewMapper
             ReadyReplicas = status.ReadyReplicas ?? 0,
             AvailableReplicas = status.AvailableReplicas ?? 0,
             UnavailableReplicas = status.UnavailableReplicas ?? 0,
+            TerminatingReplicas = status.TerminatingReplicas,
             Paused = d.Spec?.Paused == true,
             Strategy = d.Spec?.Strategy?.Type ?? "RollingUpdate",
             MaxSurgeSpec = d.Spec?.Strategy?.RollingUpdate?.MaxSurge?.Value,

@@ -47,6 +47,8 @@ public sealed record DeploymentView
     public required int ReadyReplicas { get; init; }
     public required int AvailableReplicas { get; init; }
     public required int UnavailableReplicas { get; init; }
+    /// <summary><c>status.terminatingReplicas</c> (Kubernetes 1.33+): null when the server does not report it.</summary>
+    public int? TerminatingReplicas { get; init; }
     public required bool Paused { get; init; }
     public required string Strategy { get; init; }
     public string? MaxSurgeSpec { get; init; }

@@ -123,7 +123,7 @@ public sealed class ApiRequestHandler(SimulatedCluster cluster, FaultInjection f
                     int? limit = query["limit"].ToString() is { Length: > 0 } limitText
                         ? long.TryParse(limitText, NumberStyles.Integer, CultureInfo.InvariantCulture, out var l) ? (int)Math.Clamp(l, 0, int.MaxValue) : throw ApiException.BadRequest($"limit: Invalid value: \"{limitText}\": must be an integer")
                         : null;
-                    var page = Api.ListPage(target.Type, target.Namespace, LabelSelector.Parse(query["labelSelector"]), FieldSelector.Parse(query["fieldSelector"]),
+                    var page = Api.ListPage(target.Type, target.Namespace, LabelSelector.Parse(query["labelSelector"]), FieldSelector.Parse(query["fieldSelector"], target.Type),
                         limit, query["continue"].ToString(), query["resourceVersion"].ToString());
                     if (WantsTable(request))
                     {
@@ -188,7 +188,7 @@ public sealed class ApiRequestHandler(SimulatedCluster cluster, FaultInjection f
             case "DELETECOLLECTION":
                 {
                     var options = await DeleteOptionsOf(request);
-                    var (items, rv) = Api.List(target.Type, target.Namespace, LabelSelector.Parse(query["labelSelector"]), FieldSelector.Parse(query["fieldSelector"]));
+                    var (items, rv) = Api.List(target.Type, target.Namespace, LabelSelector.Parse(query["labelSelector"]), FieldSelector.Parse(query["fieldSelector"], target.Type));
                     foreach (var item in items)
                     {
                         try { Api.Delete(target.Type, item.Namespace, item.Name, options); }
@@ -328,7 +328,7 @@ public sealed class ApiRequestHandler(SimulatedCluster cluster, FaultInjection f
     {
         var query = context.Request.Query;
         var labels = LabelSelector.Parse(query["labelSelector"]);
-        var fields = FieldSelector.Parse(query["fieldSelector"]);
+        var fields = FieldSelector.Parse(query["fieldSelector"], target.Type);
         if (target.Name is not null) throw ApiException.MethodNotAllowed("watch requires a collection path");
         long? fromRv = query["resourceVersion"].ToString() is { Length: > 0 } rvText
             ? long.TryParse(rvText, CultureInfo.InvariantCulture, out var rv) ? rv : throw ApiException.BadRequest($"invalid resourceVersion \"{rvText}\"")

@@ -32,11 +32,23 @@ public static class Discovery
         ["serverAddressByClientCIDRs"] = new JsonArray(new JsonObject { ["clientCIDR"] = "0.0.0.0/0", ["serverAddress"] = serverAddress }),
     };
 
-    static IEnumerable<string> Groups => ResourceTypes.All.Where(r => r.Group.Length > 0).Select(r => r.Group).Distinct();
+    /// <summary>The reviews: created and answered, never stored (the routes in ApiRouting serve them).</summary>
+    static readonly (string GroupVersion, string Plural, string Singular, string Kind)[] Reviews =
+    [
+        ("authentication.k8s.io/v1", "selfsubjectreviews", "selfsubjectreview", "SelfSubjectReview"),
+        ("authentication.k8s.io/v1", "tokenreviews", "tokenreview", "TokenReview"),
+        ("authorization.k8s.io/v1", "selfsubjectaccessreviews", "selfsubjectaccessreview", "SelfSubjectAccessReview"),
+    ];
+
+    static IEnumerable<(string Group, string Version)> GroupVersions =>
+        ResourceTypes.All.Where(r => r.Group.Length > 0).Select(r => (r.Group, r.Version))
+            .Concat(Reviews.Select(r => (r.GroupVersion.Split('/')[0], r.GroupVersion.Split('/')[1]))).Distinct();
+
+    static IEnumerable<string> Groups => GroupVersions.Select(g => g.Group).Distinct();
 
     static JsonObject Group(string group)
     {
-        var versions = ResourceTypes.All.Where(r => r.Group == group).Select(r => r.Version).Distinct().ToList();
+        var versions = GroupVersions.Where(g => g.Group == group).Select(g => g.Version).Distinct().ToList();
         return new JsonObject
         {
             ["name"] = group,
@@ -58,8 +70,11 @@ public static class Discovery
     public static JsonObject? ResourceList(string groupVersion)
     {
         var types = ResourceTypes.All.Where(r => r.GroupVersion == groupVersion).ToList();
-        if (types.Count == 0) return null;
+        var reviews = Reviews.Where(r => r.GroupVersion == groupVersion).ToList();
+        if (types.Count == 0 && reviews.Count == 0) return null;
         var resources = new JsonArray();
+        foreach (var r in reviews)
+            resources.Add(new JsonObject { ["name"] = r.Plural, ["singularName"] = r.Singular, ["namespaced"] = false, ["kind"] = r.Kind, ["verbs"] = new JsonArray("create") });
         foreach (var t in types)
         {
             var verbs = t == ResourceTypes.Nodes || t == ResourceTypes.Namespaces

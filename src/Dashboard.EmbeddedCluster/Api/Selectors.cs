@@ -116,6 +116,37 @@ public sealed class FieldSelector
 
     public bool IsEmpty => _terms.Count == 0;
 
+    // The fields each kind can be selected by, besides metadata.name and metadata.namespace (k8s
+    // pkg/apis/core/v1/conversion.go, pkg/registry/*/strategy.go), and the aliases they accept.
+    static readonly Dictionary<string, string[]> Selectable = new(StringComparer.Ordinal)
+    {
+        ["pods"] = ["spec.nodeName", "spec.restartPolicy", "spec.schedulerName", "spec.serviceAccountName", "spec.hostNetwork", "status.phase", "status.podIP", "status.nominatedNodeName"],
+        ["events"] = ["involvedObject.kind", "involvedObject.namespace", "involvedObject.name", "involvedObject.uid", "involvedObject.apiVersion", "involvedObject.resourceVersion", "involvedObject.fieldPath", "reason", "reportingComponent", "source", "type"],
+        ["namespaces"] = ["status.phase"],
+        ["secrets"] = ["type"],
+        ["nodes"] = ["spec.unschedulable"],
+        ["replicasets"] = ["status.replicas"],
+    };
+
+    static readonly Dictionary<string, string> Aliases = new(StringComparer.Ordinal) { ["spec.host"] = "spec.nodeName", ["source"] = "source.component" };
+
+    /// <summary>A request's selector, refused as kube-apiserver refuses a field the kind cannot be selected by.</summary>
+    public static FieldSelector Parse(string? text, ResourceType type)
+    {
+        var selector = Parse(text);
+        var allowed = Selectable.GetValueOrDefault(type.Plural);
+        foreach (var (path, _, _) in selector._terms)
+        {
+            if (path is "metadata.name" or "metadata.namespace" || allowed?.Contains(path) == true || Aliases.ContainsKey(path) && allowed is not null) continue;
+            throw ApiException.BadRequest(allowed is null
+                ? $"\"{path}\" is not a known field selector: only \"metadata.name\", \"metadata.namespace\""
+                : $"field label not supported: {path}");
+        }
+        for (var i = 0; i < selector._terms.Count; i++)
+            if (Aliases.TryGetValue(selector._terms[i].Path, out var real)) selector._terms[i] = selector._terms[i] with { Path = real };
+        return selector;
+    }
+
     public static FieldSelector Parse(string? text)
     {
         var selector = new FieldSelector();
@@ -142,7 +173,9 @@ public sealed class FieldSelector
         {
             JsonNode? node = obj;
             foreach (var segment in path.Split('.')) node = node?[segment];
-            var actual = node?.ToString() ?? "";
+            // An unset boolean reads as false, as the apiserver's field set writes it (spec.hostNetwork=false).
+            var actual = node?.ToString() ?? (path is "spec.hostNetwork" or "spec.unschedulable" ? "false" : "");
+            if (node is JsonValue v && v.GetValueKind() is System.Text.Json.JsonValueKind.True or System.Text.Json.JsonValueKind.False) actual = actual.ToLowerInvariant();
             if ((actual == value) != equal) return false;
         }
         return true;

@@ -457,6 +457,7 @@ public sealed class DeploymentController(ClusterApi api, EventRecorder events, C
                 ReadyReplicas = all.Sum(rs => rs.Status?.ReadyReplicas ?? 0),
                 AvailableReplicas = available,
                 UnavailableReplicas = Math.Max(0, total - available),
+                TerminatingReplicas = all.Any(rs => rs.Status?.TerminatingReplicas is not null) ? all.Sum(rs => rs.Status?.TerminatingReplicas ?? 0) : null,
                 CollisionCount = _d.Status?.CollisionCount,
                 Conditions = (_d.Status?.Conditions ?? []).Select(c => ModelJson.ToModel<V1DeploymentCondition>(ModelJson.ToJson(c))).ToList(),
             };

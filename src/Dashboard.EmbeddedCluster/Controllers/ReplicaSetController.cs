@@ -51,6 +51,8 @@ public sealed class ReplicaSetController(ClusterApi api, EventRecorder events, C
             ReadyReplicas = pods.Count(PodState.IsReady),
             AvailableReplicas = pods.Count(p => PodState.IsAvailable(p, minReady, now)),
             ObservedGeneration = rs.Metadata.Generation,
+            // As Kubernetes 1.33+ (DeploymentReplicaSetTerminatingReplicas): pods going away that have not finished.
+            TerminatingReplicas = OwnedPods(rs).Count(p => p.Metadata.DeletionTimestamp is not null && p.Status?.Phase is not ("Succeeded" or "Failed")),
             Conditions = rs.Status?.Conditions?.Where(c => c.Type != "ReplicaFailure").ToList() is { Count: > 0 } kept ? kept : null,
         };
         if (ModelJson.Canonical(ModelJson.ToJson(status)) != ModelJson.Canonical(ModelJson.ToJson(rs.Status ?? new V1ReplicaSetStatus())))
