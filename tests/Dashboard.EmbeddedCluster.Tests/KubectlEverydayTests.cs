@@ -189,4 +189,29 @@ public class KubectlEverydayTests
         Assert.Contains("leases.coordination.k8s.io", resources);
         Assert.Contains("tokenreviews.authentication.k8s.io", resources);
     }
+
+    [Fact]
+    public async Task Explain_reads_the_documented_schemas_of_the_served_kinds()
+    {
+        await using var cluster = await TestCluster.StartAsync(seed: false);
+        Assert.Equal(""""
+            GROUP:      apps
+            KIND:       Deployment
+            VERSION:    v1
+
+            FIELD: replicas <integer>
+
+
+            DESCRIPTION:
+                Number of desired pods. This is a pointer to distinguish between explicit
+                zero and not specified. Defaults to 1.
+                
+
+            """".ReplaceLineEndings("\n") + "\n", (await Ok(cluster, "explain", "deployment.spec.replicas")).Stdout);
+        var ports = (await Ok(cluster, "explain", "pods.spec.containers.ports")).Stdout;
+        Assert.Contains("FIELD: ports <[]ContainerPort>", ports);
+        Assert.Contains("containerPort\t<integer>", ports);
+        var lease = (await Ok(cluster, "explain", "lease.spec.holderIdentity")).Stdout;
+        Assert.Contains("FIELD: holderIdentity <string>", lease);
+    }
 }

@@ -116,8 +116,9 @@ public static class Discovery
     }
 
     /// <summary>
-    /// A minimal OpenAPI v3: enough for kubectl apply's default strict validation to see that the
-    /// server validates fields itself (a PATCH operation with a fieldValidation parameter per kind).
+    /// OpenAPI v3, a document per group-version: the operations (a fieldValidation parameter on each write,
+    /// so kubectl leaves validation to the server) and every kind's schema with its documentation
+    /// (<see cref="OpenApiSchemas"/>), so <c>kubectl explain</c> works.
     /// </summary>
     public static JsonObject OpenApiRoot() => new()
     {
@@ -127,7 +128,12 @@ public static class Discovery
 
     public static string OpenApiPath(string groupVersion) => groupVersion.Contains('/') ? $"apis/{groupVersion}" : $"api/{groupVersion}";
 
-    public static JsonObject? OpenApiGroupVersion(string path)
+    static readonly System.Collections.Concurrent.ConcurrentDictionary<string, JsonObject?> OpenApiDocuments = new(StringComparer.Ordinal);
+
+    /// <summary>The document of a group-version (built once: the schemas do not change while the cluster runs).</summary>
+    public static JsonObject? OpenApiGroupVersion(string path) => OpenApiDocuments.GetOrAdd(path, BuildOpenApiGroupVersion)?.DeepClone().AsObject();
+
+    static JsonObject? BuildOpenApiGroupVersion(string path)
     {
         var groupVersion = path.StartsWith("apis/", StringComparison.Ordinal) ? path[5..] : path.StartsWith("api/", StringComparison.Ordinal) ? path[4..] : null;
         var types = ResourceTypes.All.Where(r => r.GroupVersion == groupVersion).ToList();
@@ -158,7 +164,7 @@ public static class Discovery
             ["openapi"] = "3.0.0",
             ["info"] = new JsonObject { ["title"] = "Kubernetes", ["version"] = "v1.32.4-embedded" },
             ["paths"] = paths,
-            ["components"] = new JsonObject { ["schemas"] = new JsonObject() },
+            ["components"] = new JsonObject { ["schemas"] = OpenApiSchemas.For(types) },
         };
     }
 }
