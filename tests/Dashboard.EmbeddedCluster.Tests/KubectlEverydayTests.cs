@@ -150,6 +150,19 @@ public class KubectlEverydayTests
         // Foreground: by the time kubectl says deleted (it waits), the ReplicaSet and its pods are gone too.
         Assert.Equal("", (await Ok(cluster, "get", "rs", "-l", "app=fg", "-o", "name")).Stdout);
         await cluster.WaitUntilAsync(async () => (await Ok(cluster, "get", "rs", "-l", "app=bg", "-o", "name")).Stdout.Length == 0, because: "the background delete's dependents went");
+        // The foreground delete itself answers with the object still there, marked, waiting for its dependents.
+        await Ok(cluster, "create", "deployment", "held", "--image=nginx", "--replicas=2");
+        await Ok(cluster, "rollout", "status", "deployment/held", "--timeout=60s");
+        using var http = new HttpClient { BaseAddress = cluster.ApiUri };
+        var marked = JsonNode.Parse(await (await http.SendAsync(new HttpRequestMessage(HttpMethod.Delete, "apis/apps/v1/namespaces/default/deployments/held")
+        {
+            Content = new StringContent("""{"kind":"DeleteOptions","apiVersion":"v1","propagationPolicy":"Foreground"}""", System.Text.Encoding.UTF8, "application/json"),
+        })).Content.ReadAsStringAsync())!;
+        Assert.Equal("""["foregroundDeletion"]""", marked["metadata"]!["finalizers"]!.ToJsonString());
+        Assert.NotNull(marked["metadata"]!["deletionTimestamp"]);
+        await cluster.WaitUntilAsync(async () => (await cluster.KubectlAsync("get", "deployment/held")).ExitCode != 0, because: "the held Deployment went after its ReplicaSet");
+        Assert.Equal("", (await Ok(cluster, "get", "rs,pods", "-l", "app=held", "-o", "name")).Stdout);
+
         // Orphan: the ReplicaSet stays, owned by no one, its pods still running.
         var orphan = JsonNode.Parse((await Ok(cluster, "get", "rs", "-l", "app=orphan", "-o", "json")).Stdout)!["items"]!.AsArray().Single()!;
         Assert.Null(orphan["metadata"]!["ownerReferences"]);

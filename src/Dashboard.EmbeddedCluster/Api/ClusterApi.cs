@@ -419,6 +419,13 @@ public sealed class ClusterApi(ObjectStore store, TimeProvider clock)
             return store.Update(type, obj, current.ResourceVersion).Clone();
         }
 
+        // Foreground: the object stays, terminating, with the foregroundDeletion finalizer until the garbage
+        // collector has deleted the dependents that block it (registry/generic/registry/store.go).
+        if (options.PropagationPolicy == "Foreground" && meta["deletionTimestamp"] is null)
+        {
+            var finalizers = meta["finalizers"] as JsonArray ?? (JsonArray)(meta["finalizers"] = new JsonArray());
+            if (!finalizers.Any(f => f?.ToString() == ForegroundDeletion)) finalizers.Add(ForegroundDeletion);
+        }
         if (meta["finalizers"] is JsonArray { Count: > 0 })
         {
             if (meta["deletionTimestamp"] is not null) return obj;
@@ -428,6 +435,8 @@ public sealed class ClusterApi(ObjectStore store, TimeProvider clock)
         }
         return (store.Delete(type, ns, name) ?? current).Clone();
     }
+
+    public const string ForegroundDeletion = "foregroundDeletion";
 
     void OrphanDependents(string? ownerUid)
     {

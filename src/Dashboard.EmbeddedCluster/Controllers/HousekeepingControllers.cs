@@ -156,6 +156,49 @@ public sealed class GarbageCollector(ClusterApi api)
     }
 }
 
+/// <summary>
+/// Foreground deletion, as the garbage collector's <c>attemptToDeleteItem</c> does it for an owner waiting
+/// for its dependents: each dependent is deleted in the foreground too, and once no dependent with
+/// <c>blockOwnerDeletion</c> is left the owner loses the foregroundDeletion finalizer and goes.
+/// </summary>
+public sealed class ForegroundDeletion(ClusterApi api)
+{
+    public const string Kind = "gc-foreground";
+
+    public static string KeyOf(ResourceType type, string? ns, string name) => $"{type.Key}\u0001{ns}\u0001{name}";
+
+    public void Sync(string key)
+    {
+        var parts = key.Split('\u0001');
+        var type = ResourceTypes.All.First(t => t.Key == parts[0]);
+        var ns = parts[1].Length == 0 ? null : parts[1];
+        var owner = api.Store.Get(type, ns, parts[2]);
+        var meta = owner?.Object["metadata"];
+        if (meta?["deletionTimestamp"] is null || meta["finalizers"] is not JsonArray finalizers || !finalizers.Any(f => f?.ToString() == ClusterApi.ForegroundDeletion)) return;
+        var uid = meta["uid"]!.ToString();
+        var blocking = 0;
+        foreach (var dependentType in ResourceTypes.All.Where(t => t.Namespaced))
+            foreach (var dependent in api.Store.OwnedBy(dependentType, uid))
+            {
+                var reference = (dependent.Object["metadata"]!["ownerReferences"] as JsonArray)?.FirstOrDefault(r => r?["uid"]?.ToString() == uid);
+                if (reference?["blockOwnerDeletion"]?.GetValue<bool>() == true) blocking++;
+                if (dependent.Object["metadata"]!["deletionTimestamp"] is not null) continue;
+                try { api.Delete(dependentType, dependent.Namespace, dependent.Name, new DeleteOptions(PropagationPolicy: "Foreground")); }
+                catch (ApiException e) when (e.Code is 404 or 409) { }
+            }
+        if (blocking > 0) return; // a dependent's deletion brings the owner back here
+        var copy = owner!.Clone();
+        var left = (JsonArray)copy["metadata"]!["finalizers"]!;
+        foreach (var f in left.Where(f => f?.ToString() == ClusterApi.ForegroundDeletion).ToList()) left.Remove(f);
+        try
+        {
+            if (left.Count == 0) api.Store.Delete(type, ns, owner.Name, owner.ResourceVersion);
+            else api.Store.Update(type, copy, owner.ResourceVersion);
+        }
+        catch (ApiException e) when (e.Code is 404 or 409) { }
+    }
+}
+
 /// <summary>The namespace controller: a deleted namespace empties itself, then goes.</summary>
 public sealed class NamespaceController(ClusterApi api, ControllerLoop loop)
 {

@@ -105,7 +105,7 @@ public sealed partial class DeploymentPage
             }
             _forbidden = await Client.WhyNotAsync("patch", Namespace, Stopping);
             // Namespace-scoped caches: shared by every viewer of this namespace, and small however large the cluster.
-            Follow(await Client.WatchAsync<DeploymentView>(Namespace, Stopping), _deployments, RefreshSafetyWhenSpecChanges);
+            Follow(await Client.WatchAsync<DeploymentView>(Namespace, Stopping), _deployments, RefreshWhenSpecChanges);
             Follow(await Client.WatchAsync<ReplicaSetView>(Namespace, Stopping), _replicaSets);
             Follow(await Client.WatchAsync<PodView>(Namespace, Stopping), _pods);
             Follow(await Client.WatchAsync<EventView>(Namespace, Stopping), _events);
@@ -116,7 +116,7 @@ public sealed partial class DeploymentPage
             return;
         }
         _loaded = true;
-        RefreshSafetyWhenSpecChanges();
+        RefreshWhenSpecChanges();
         // A prerender that stopped waiting is disposed by now: subscribing would outlive it.
         if (Stopping.IsCancellationRequested) return;
         _probe = Probe();
@@ -124,13 +124,35 @@ public sealed partial class DeploymentPage
         Client.Changed += OnLiveChanged;
         var insights = await Records.InsightsAsync(Namespace, Name, TimeSpan.FromDays(30), Stopping);
         (_insights, _insightsProblem) = (insights.Value, insights.Problem);
-        // Who started each revision's rollout, for the history's "Changed by" (the person behind the dashboard's own writes).
+        await LoadStartedByAsync();
+    }
+
+    /// <summary>Who started each revision's rollout, for the history's "Changed by" (the person behind the dashboard's own writes).</summary>
+    Dictionary<long, string> _startedBy = [];
+
+    async Task LoadStartedByAsync()
+    {
         var recorded = await Records.RolloutsAsync(new Dashboard.Records.RolloutQuery { Namespace = Namespace, Workload = Name, Take = 200 }, Stopping);
         if (recorded.Value is { } page)
             _startedBy = page.Items.GroupBy(r => r.Revision).ToDictionary(g => g.Key, g => g.OrderByDescending(r => r.StartedAt).First().StartedBy);
     }
 
-    Dictionary<long, string> _startedBy = [];
+    /// <summary>A new revision's record is written a moment after the change: read the records again then.</summary>
+    async Task ReloadStartedByAsync()
+    {
+        try
+        {
+            foreach (var wait in new[] { TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(5) })
+            {
+                await Task.Delay(wait, Stopping);
+                await LoadStartedByAsync();
+                await InvokeAsync(StateHasChanged);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
 
     string RecordsOf(long? revision) => $"rollouts?namespace={Uri.EscapeDataString(Namespace)}&workload={Uri.EscapeDataString(Name)}" + (revision is { } r ? $"&revision={r}" : "");
 
@@ -183,12 +205,14 @@ public sealed partial class DeploymentPage
     }
 
     /// <summary>The safety check reads the spec; it is read again only when the spec changes (a new generation).</summary>
-    void RefreshSafetyWhenSpecChanges()
+    void RefreshWhenSpecChanges()
     {
-        // The prerender's HTML does without it: the live page checks once, not twice per visit.
+        // The safety check and the records of a new revision. The prerender's HTML does without them: the live page checks once, not twice per visit.
         if (Prerendering || Current is not { } d || d.Generation == _safetyGeneration) return;
+        var first = _safetyGeneration < 0;
         _safetyGeneration = d.Generation;
         _ = RefreshSafetyAsync();
+        if (!first) _ = ReloadStartedByAsync();
     }
 
     async Task RefreshSafetyAsync()
