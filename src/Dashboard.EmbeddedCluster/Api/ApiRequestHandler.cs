@@ -182,6 +182,22 @@ public sealed class ApiRequestHandler(SimulatedCluster cluster, FaultInjection f
                 {
                     var options = await DeleteOptionsOf(request);
                     var result = Api.Delete(target.Type, target.Namespace, target.Name!, options);
+                    // Gone at once: most kinds answer a Status; pods, services, namespaces and service accounts
+                    // return the deleted object (their registries' ReturnDeletedObject). Still there: the object.
+                    var gone = !options.DryRun && Api.Find(target.Type, target.Namespace, target.Name!) is null;
+                    if (gone && !ReturnsDeletedObject.Contains(target.Type.Plural))
+                    {
+                        await WriteJson(context, 200, new JsonObject
+                        {
+                            ["kind"] = "Status", ["apiVersion"] = "v1", ["metadata"] = new JsonObject(), ["status"] = "Success",
+                            ["details"] = new JsonObject
+                            {
+                                ["name"] = target.Name, ["group"] = target.Type.Group.Length == 0 ? null : target.Type.Group, ["kind"] = target.Type.Plural,
+                                ["uid"] = result["metadata"]?["uid"]?.DeepClone(),
+                            },
+                        });
+                        return;
+                    }
                     await WriteJson(context, 200, result);
                     return;
                 }
@@ -201,6 +217,8 @@ public sealed class ApiRequestHandler(SimulatedCluster cluster, FaultInjection f
     }
 
     DateTime Now => Api.Clock.GetUtcNow().UtcDateTime;
+
+    static readonly HashSet<string> ReturnsDeletedObject = ["pods", "services", "namespaces", "serviceaccounts"];
 
     static bool WantsTable(HttpRequest request) =>
         request.Headers.Accept.ToString().Contains("as=Table", StringComparison.Ordinal);

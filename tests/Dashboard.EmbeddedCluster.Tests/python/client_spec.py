@@ -102,4 +102,8 @@ assert status == 422 and body["reason"] == "Invalid" and "testing value /spec/re
 ok("patches")
 
 apps.delete_namespaced_deployment("py", "default", propagation_policy="Foreground")
+# Gone at once: a Status, as kube-apiserver answers for a ConfigMap (a Pod or Service answers with the object).
+core.create_namespaced_config_map("default", client.V1ConfigMap(metadata=client.V1ObjectMeta(name="py"), data={"a": "b"}))
+gone = core.delete_namespaced_config_map("py", "default")
+assert gone.status == "Success" and gone.details.kind == "configmaps" and gone.details.name == "py", gone
 ok("delete")
