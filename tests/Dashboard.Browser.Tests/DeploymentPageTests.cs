@@ -117,9 +117,10 @@ public class DeploymentPageTests
         // Who changed each revision, from managedFields: kubectl set image outside the dashboard, the rollback through it.
         Assert.Equal(0, (await Kubectl.RunAsync(dashboard.Kubeconfig, "set", "image", "deployment/flask-app", "flask-app=docker.io/library/flask-app:3.0")).ExitCode);
         await Expect(page.Locator("tr[data-revision='4'] td.changed-by")).ToHaveAttributeAsync("data-changed-by", "kubectl-set", new() { Timeout = 30_000 });
-        await Expect(page.Locator("tr[data-revision='3'] td.changed-by")).ToHaveAttributeAsync("data-changed-by", new System.Text.RegularExpressions.Regex("^rollout-dashboard"));
+        await Expect(page.Locator("tr[data-revision='3'] td.changed-by")).ToHaveAttributeAsync("data-changed-by", new System.Text.RegularExpressions.Regex("^rollout-dashboard"), new() { Timeout = 15_000 });
         await page.Locator(".deployment-header[data-state='Complete']").WaitForAsync(Soon);
-        await page.Locator("table.history, .history").First.ScreenshotAsync(new() { Path = BrowserSession.ScreenshotPath("history-changed-by") });
+        await page.EvaluateAsync("document.querySelectorAll('.history, .history *').forEach(e => e.scrollLeft = 0)");
+        await page.Locator(".card", new() { Has = page.Locator(".history") }).First.ScreenshotAsync(new() { Path = BrowserSession.ScreenshotPath("history-changed-by") });
     }
 
     [Fact]

@@ -26,6 +26,8 @@ public class WallAndProbeTests
         await Expect(tile.Locator(".tile-status")).ToContainTextAsync("Waiting for deployment \"flask-app\" rollout to finish");
         await tile.Locator("[data-elapsed]").WaitForAsync(Soon);
         await tile.Locator("[data-chart='wall-timeline']").WaitForAsync(Soon);
+        // Who changed it, from managedFields.
+        await Expect(tile.Locator(".tile-changed-by")).ToHaveAttributeAsync("data-changed-by", "kubectl-set");
         await page.ScreenshotAsync(new() { Path = BrowserSession.ScreenshotPath("wall-rollout") });
         await page.Locator("[data-tile='default/flask-app'][data-state='Complete']").WaitForAsync(Soon);
 

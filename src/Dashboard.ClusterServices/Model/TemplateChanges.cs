@@ -31,13 +31,15 @@ public static class ChangeAuthors
     /// <summary>
     /// Who made a revision. The current one is the last template write's. An older one is named only when a
     /// template owner's last write fell when that revision's ReplicaSet was made: managedFields keep each
-    /// manager's latest time, so a revision is forgotten once its author has written again.
+    /// manager's latest time, so a revision is forgotten once its author has written again, and one a rollback
+    /// made (its ReplicaSet renumbered) is left to the records.
     /// </summary>
     public static TemplateChange? Of(DeploymentView d, ReplicaSetView rs, bool isCurrent)
     {
         if (d.TemplateChanges.IsDefaultOrEmpty) return null;
         if (isCurrent) return d.TemplateChanges[0];
-        if (rs.CreatedAt is not { } made) return null;
+        // A ReplicaSet a rollback brought back was made for an earlier revision: its time says nothing of this one.
+        if (rs.CreatedAt is not { } made || rs.Renumbered) return null;
         return d.TemplateChanges.FirstOrDefault(c => made >= c.Time.AddSeconds(-1) && made <= c.Time.AddSeconds(5));
     }
 

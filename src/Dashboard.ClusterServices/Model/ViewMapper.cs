@@ -100,6 +100,7 @@ public static class ViewMapper
             AvailableReplicas = rs.Status?.AvailableReplicas ?? 0,
             Containers = [.. rs.Spec?.Template?.Spec?.Containers?.Select(c => new ContainerImage(c.Name, c.Image ?? "")) ?? []],
             ChangeCause = Metadata.Annotation(rs.Metadata, WellKnown.ChangeCauseAnnotation),
+            Renumbered = Metadata.Annotation(rs.Metadata, WellKnown.RevisionHistoryAnnotation) is { Length: > 0 },
             CreatedAt = Time(rs.Metadata.CreationTimestamp),
         };
     }

@@ -98,6 +98,8 @@ public sealed record ReplicaSetView
     public required ImmutableArray<ContainerImage> Containers { get; init; }
     public string? ChangeCause { get; init; }
     public DateTimeOffset? CreatedAt { get; init; }
+    /// <summary>Brought back by a rollback (<c>deployment.kubernetes.io/revision-history</c>): it was made for an earlier revision.</summary>
+    public bool Renumbered { get; init; }
 }
 
 /// <summary>A Kubernetes Event, for the recent-events list.</summary>

@@ -46,6 +46,8 @@ public sealed class ChangeAuthorsTests
         Assert.Equal("kubectl-set", ChangeAuthors.Of(d, Set(2, "2026-12-01T10:00:03Z"), isCurrent: false)?.Manager);
         // helm has not written since it created the Deployment: revision 1 is still named.
         Assert.Equal("helm", ChangeAuthors.Of(d, Set(1, "2026-11-30T09:00:01Z"), isCurrent: false)?.Manager);
+        // A rollback's revision reuses an older ReplicaSet, made when helm created the Deployment: not helm's.
+        Assert.Null(ChangeAuthors.Of(d, Set(1, "2026-11-30T09:00:01Z") with { Revision = 5, Renumbered = true }, isCurrent: false));
         // A revision made when no template owner's last write fell is not guessed.
         Assert.Null(ChangeAuthors.Of(d, Set(4, "2026-11-30T12:00:00Z"), isCurrent: false));
     }
