@@ -38,7 +38,7 @@ public sealed class SimulatedCluster : IAsyncDisposable
         _loop.Register(SimulatedKubelet.Kind, Kubelet.Sync);
         _loop.Register(EndpointsController.Kind, _endpoints.Sync);
         _loop.Register(GarbageCollector.Kind, gc.Sync);
-        _loop.Register(ForegroundDeletion.Kind, new ForegroundDeletion(Api).Sync);
+        _loop.Register(DeletionFinalizers.Kind, new DeletionFinalizers(Api).Sync);
         _loop.Register(NamespaceController.Kind, namespaces.Sync);
         Store.AddListener(Route);
     }
@@ -81,13 +81,14 @@ public sealed class SimulatedCluster : IAsyncDisposable
         var type = obj.Type;
         if (change.Type == StoreEventType.Deleted && obj.Object["metadata"]?["uid"]?.ToString() is { } uid)
             _loop.Enqueue(GarbageCollector.Kind, Keys.Of(obj.Namespace, uid));
-        // An owner deleted in the foreground waits for its dependents: it is looked at when it is marked and each time one of them goes.
-        if (obj.Object["metadata"]?["finalizers"] is JsonArray finalizers && finalizers.Any(f => f?.ToString() == ClusterApi.ForegroundDeletion))
-            _loop.Enqueue(ForegroundDeletion.Kind, ForegroundDeletion.KeyOf(type, obj.Namespace, obj.Name));
+        // An owner deleted in the foreground waits for its dependents (it is looked at when it is marked and each time one of
+        // them goes); one deleted with orphan waits until they no longer name it.
+        if (obj.Object["metadata"]?["finalizers"] is JsonArray finalizers && finalizers.Any(f => f?.ToString() is ClusterApi.ForegroundDeletion or ClusterApi.OrphanFinalizer))
+            _loop.Enqueue(DeletionFinalizers.Kind, DeletionFinalizers.KeyOf(type, obj.Namespace, obj.Name));
         if (change.Type == StoreEventType.Deleted && obj.Object["metadata"]?["ownerReferences"] is JsonArray owners)
             foreach (var owner in owners)
                 if (ResourceTypes.All.FirstOrDefault(t => t.Kind == owner?["kind"]?.ToString()) is { } ownerType && owner?["name"]?.ToString() is { } ownerName)
-                    _loop.Enqueue(ForegroundDeletion.Kind, ForegroundDeletion.KeyOf(ownerType, obj.Namespace, ownerName));
+                    _loop.Enqueue(DeletionFinalizers.Kind, DeletionFinalizers.KeyOf(ownerType, obj.Namespace, ownerName));
 
         if (type == ResourceTypes.Deployments)
         {

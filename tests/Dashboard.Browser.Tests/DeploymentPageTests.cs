@@ -91,6 +91,8 @@ public class DeploymentPageTests
         var rollback = page.Locator("[data-dialog='rollback']");
         await Expect(rollback.Locator("pre.diff .added")).ToContainTextAsync("flask-app:1.0", new() { Timeout = 10_000 });
         await Expect(rollback.Locator("pre.diff .removed")).ToContainTextAsync("flask-app:2.0");
+        // Who made the revision rolled back to: the cluster's seed created it (managedFields).
+        await Expect(rollback.Locator(".changed-by")).ToHaveAttributeAsync("data-changed-by", "embedded-cluster-seed");
         await Expect(page.GetByRole(AriaRole.Button, new() { Name = "Confirm" })).ToBeEnabledAsync();
         await page.ScreenshotAsync(new() { Path = BrowserSession.ScreenshotPath("deployment-rollback") });
         await page.GetByRole(AriaRole.Button, new() { Name = "Confirm" }).ClickAsync();

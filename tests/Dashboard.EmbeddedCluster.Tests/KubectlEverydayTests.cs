@@ -163,6 +163,17 @@ public class KubectlEverydayTests
         await cluster.WaitUntilAsync(async () => (await cluster.KubectlAsync("get", "deployment/held")).ExitCode != 0, because: "the held Deployment went after its ReplicaSet");
         Assert.Equal("", (await Ok(cluster, "get", "rs,pods", "-l", "app=held", "-o", "name")).Stdout);
 
+        // Orphan answers the same way, with the orphan finalizer, while the references come off.
+        await Ok(cluster, "create", "deployment", "let-go", "--image=nginx", "--replicas=1");
+        await Ok(cluster, "rollout", "status", "deployment/let-go", "--timeout=60s");
+        var orphaning = JsonNode.Parse(await (await http.SendAsync(new HttpRequestMessage(HttpMethod.Delete, "apis/apps/v1/namespaces/default/deployments/let-go")
+        {
+            Content = new StringContent("""{"kind":"DeleteOptions","apiVersion":"v1","propagationPolicy":"Orphan"}""", System.Text.Encoding.UTF8, "application/json"),
+        })).Content.ReadAsStringAsync())!;
+        Assert.Equal("""["orphan"]""", orphaning["metadata"]!["finalizers"]!.ToJsonString());
+        await cluster.WaitUntilAsync(async () => (await cluster.KubectlAsync("get", "deployment/let-go")).ExitCode != 0, because: "the orphaning Deployment went");
+        Assert.Equal("", (await Ok(cluster, "get", "rs", "-l", "app=let-go", "-o", "jsonpath={.items[*].metadata.ownerReferences}")).Stdout);
+
         // Orphan: the ReplicaSet stays, owned by no one, its pods still running.
         var orphan = JsonNode.Parse((await Ok(cluster, "get", "rs", "-l", "app=orphan", "-o", "json")).Stdout)!["items"]!.AsArray().Single()!;
         Assert.Null(orphan["metadata"]!["ownerReferences"]);

@@ -391,7 +391,6 @@ public sealed class ClusterApi(ObjectStore store, TimeProvider clock)
         var meta = (JsonObject)obj["metadata"]!;
         var now = clock.GetUtcNow();
 
-        if (options.PropagationPolicy == "Orphan") OrphanDependents(meta["uid"]?.ToString());
 
         if (type == ResourceTypes.Pods)
         {
@@ -420,11 +419,13 @@ public sealed class ClusterApi(ObjectStore store, TimeProvider clock)
         }
 
         // Foreground: the object stays, terminating, with the foregroundDeletion finalizer until the garbage
-        // collector has deleted the dependents that block it (registry/generic/registry/store.go).
-        if (options.PropagationPolicy == "Foreground" && meta["deletionTimestamp"] is null)
+        // collector has deleted the dependents that block it; Orphan: with the orphan finalizer until the
+        // collector has taken its reference off every dependent (registry/generic/registry/store.go).
+        if (options.PropagationPolicy is "Foreground" or "Orphan" && meta["deletionTimestamp"] is null)
         {
+            var finalizer = options.PropagationPolicy == "Foreground" ? ForegroundDeletion : OrphanFinalizer;
             var finalizers = meta["finalizers"] as JsonArray ?? (JsonArray)(meta["finalizers"] = new JsonArray());
-            if (!finalizers.Any(f => f?.ToString() == ForegroundDeletion)) finalizers.Add(ForegroundDeletion);
+            if (!finalizers.Any(f => f?.ToString() == finalizer)) finalizers.Add(finalizer);
         }
         if (meta["finalizers"] is JsonArray { Count: > 0 })
         {
@@ -437,8 +438,10 @@ public sealed class ClusterApi(ObjectStore store, TimeProvider clock)
     }
 
     public const string ForegroundDeletion = "foregroundDeletion";
+    public const string OrphanFinalizer = "orphan";
 
-    void OrphanDependents(string? ownerUid)
+    /// <summary>Takes the owner's reference off each of its dependents (the orphan finalizer's work).</summary>
+    public void OrphanDependents(string? ownerUid)
     {
         if (ownerUid is null) return;
         foreach (var type in ResourceTypes.All.Where(t => t.Namespaced))

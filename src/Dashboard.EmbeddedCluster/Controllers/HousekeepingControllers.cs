@@ -157,13 +157,14 @@ public sealed class GarbageCollector(ClusterApi api)
 }
 
 /// <summary>
-/// Foreground deletion, as the garbage collector's <c>attemptToDeleteItem</c> does it for an owner waiting
-/// for its dependents: each dependent is deleted in the foreground too, and once no dependent with
-/// <c>blockOwnerDeletion</c> is left the owner loses the foregroundDeletion finalizer and goes.
+/// The garbage collector's finalizers. Foreground, as its <c>attemptToDeleteItem</c> does it for an owner
+/// waiting for its dependents: each dependent is deleted in the foreground too, and once no dependent with
+/// <c>blockOwnerDeletion</c> is left the owner loses the foregroundDeletion finalizer and goes. Orphan, as
+/// <c>orphanDependents</c>: every dependent loses its reference to the owner, then the orphan finalizer goes.
 /// </summary>
-public sealed class ForegroundDeletion(ClusterApi api)
+public sealed class DeletionFinalizers(ClusterApi api)
 {
-    public const string Kind = "gc-foreground";
+    public const string Kind = "gc-finalizers";
 
     public static string KeyOf(ResourceType type, string? ns, string name) => $"{type.Key}\u0001{ns}\u0001{name}";
 
@@ -174,8 +175,15 @@ public sealed class ForegroundDeletion(ClusterApi api)
         var ns = parts[1].Length == 0 ? null : parts[1];
         var owner = api.Store.Get(type, ns, parts[2]);
         var meta = owner?.Object["metadata"];
-        if (meta?["deletionTimestamp"] is null || meta["finalizers"] is not JsonArray finalizers || !finalizers.Any(f => f?.ToString() == ClusterApi.ForegroundDeletion)) return;
+        if (meta?["deletionTimestamp"] is null || meta["finalizers"] is not JsonArray finalizers) return;
         var uid = meta["uid"]!.ToString();
+        if (finalizers.Any(f => f?.ToString() == ClusterApi.OrphanFinalizer))
+        {
+            api.OrphanDependents(uid);
+            Finish(type, ns, owner!, ClusterApi.OrphanFinalizer);
+            return;
+        }
+        if (!finalizers.Any(f => f?.ToString() == ClusterApi.ForegroundDeletion)) return;
         var blocking = 0;
         foreach (var dependentType in ResourceTypes.All.Where(t => t.Namespaced))
             foreach (var dependent in api.Store.OwnedBy(dependentType, uid))
@@ -187,9 +195,15 @@ public sealed class ForegroundDeletion(ClusterApi api)
                 catch (ApiException e) when (e.Code is 404 or 409) { }
             }
         if (blocking > 0) return; // a dependent's deletion brings the owner back here
-        var copy = owner!.Clone();
+        Finish(type, ns, owner!, ClusterApi.ForegroundDeletion);
+    }
+
+    /// <summary>The finalizer's work is done: it comes off, and the object goes when it was the last.</summary>
+    void Finish(ResourceType type, string? ns, Storage.StoredObject owner, string finalizer)
+    {
+        var copy = owner.Clone();
         var left = (JsonArray)copy["metadata"]!["finalizers"]!;
-        foreach (var f in left.Where(f => f?.ToString() == ClusterApi.ForegroundDeletion).ToList()) left.Remove(f);
+        foreach (var f in left.Where(f => f?.ToString() == finalizer).ToList()) left.Remove(f);
         try
         {
             if (left.Count == 0) api.Store.Delete(type, ns, owner.Name, owner.ResourceVersion);

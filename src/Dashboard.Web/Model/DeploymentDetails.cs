@@ -18,7 +18,17 @@ public sealed record ReplicaSetBar(ReplicaSetView Set, bool IsNew)
 /// <summary>One revision of rollout history, from the live ReplicaSets (no extra API call).</summary>
 /// <param name="ChangedBy">Who made the revision, from the Deployment's managedFields (null when they do not say).</param>
 public sealed record HistoryRow(long Revision, string ReplicaSet, IReadOnlyList<ContainerImage> Containers, string? ChangeCause, DateTimeOffset? CreatedAt, bool IsCurrent,
-    TemplateChange? ChangedBy = null);
+    TemplateChange? ChangedBy = null)
+{
+    /// <summary>
+    /// Who made the revision, as the history and the rollback dialog say it: the field manager, with the person
+    /// when the dashboard made it; from the records' <paramref name="startedBy"/> when managedFields no longer say.
+    /// </summary>
+    public string? Author(string? startedBy) =>
+        ChangedBy is { } change ? ChangeAuthors.Describe(change.Manager, startedBy)
+        : startedBy is { } person && person != Dashboard.Records.RolloutRecord.OutsideTheDashboard ? ChangeAuthors.Describe(Dashboard.ClusterServices.Operations.RolloutOperations.FieldManager, person)
+        : null;
+}
 
 /// <summary>
 /// How much of the strategy's room the rollout uses right now: pods above the desired count against

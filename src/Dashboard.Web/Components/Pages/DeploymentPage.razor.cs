@@ -303,5 +303,6 @@ public sealed partial class DeploymentPage
         { x => x.Revision, row },
         { x => x.LoadDiff, () => Client.ExecuteAsync(new Diff(Namespace, Name, row.Revision)) },
         { x => x.Run, () => Client.ExecuteAsync(new Rollback(Namespace, Name, row.Revision)) },
+        { x => x.ChangedBy, row.Author(_startedBy.GetValueOrDefault(row.Revision)) },
     });
 }
