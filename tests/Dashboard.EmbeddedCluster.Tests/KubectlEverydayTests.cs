@@ -238,4 +238,37 @@ public class KubectlEverydayTests
         var lease = (await Ok(cluster, "explain", "lease.spec.holderIdentity")).Stdout;
         Assert.Contains("FIELD: holderIdentity <string>", lease);
     }
+
+    [Fact]
+    public async Task Diff_shows_what_an_apply_would_change_through_a_server_dry_run_and_wait_waits_for_conditions()
+    {
+        await using var cluster = await TestCluster.StartAsync(seed: false);
+        var dir = Path.Combine(Path.GetTempPath(), $"diff-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(dir);
+        string Manifest(string image) => """
+            apiVersion: apps/v1
+            kind: Deployment
+            metadata: {name: web, labels: {app: web}}
+            spec:
+              replicas: 2
+              selector: {matchLabels: {app: web}}
+              template:
+                metadata: {labels: {app: web}}
+                spec: {containers: [{name: web, image: "IMAGE"}]}
+            """.Replace("IMAGE", image, StringComparison.Ordinal);
+        await File.WriteAllTextAsync(Path.Combine(dir, "v1.yaml"), Manifest("nginx:1.27"));
+        await File.WriteAllTextAsync(Path.Combine(dir, "v2.yaml"), Manifest("nginx:1.28"));
+        await Ok(cluster, "apply", "-f", Path.Combine(dir, "v1.yaml"));
+        Assert.Equal("deployment.apps/web condition met\n", (await Ok(cluster, "wait", "--for=condition=Available", "deployment/web", "--timeout=60s")).Stdout);
+        Assert.Equal("deployment.apps/web condition met\n", (await Ok(cluster, "wait", "--for=jsonpath={.status.readyReplicas}=2", "deployment/web", "--timeout=60s")).Stdout);
+
+        var same = await cluster.KubectlAsync("diff", "-f", Path.Combine(dir, "v1.yaml"));
+        Assert.Equal((0, ""), (same.ExitCode, same.Stdout));
+        var changed = await cluster.KubectlAsync("diff", "-f", Path.Combine(dir, "v2.yaml"));
+        Assert.Equal(1, changed.ExitCode);
+        Assert.Contains("-      - image: nginx:1.27\n+      - image: nginx:1.28\n", changed.Stdout);
+        // The dry run changed nothing.
+        Assert.Equal("nginx:1.27", (await Ok(cluster, "get", "deployment/web", "-o", "jsonpath={.spec.template.spec.containers[0].image}")).Stdout);
+        Directory.Delete(dir, recursive: true);
+    }
 }
