@@ -21,6 +21,7 @@ namespace Dashboard.Web.Tests;
 /// its back-pressure reaches the dashboard: it holds at most one unread change per pod, the other
 /// viewers stay current, and when it reads again it catches up with the truth.
 /// </summary>
+[Collection(Serial.Name)]
 public sealed class StalledViewerTests(ITestOutputHelper output)
 {
     const int Pods = 5000;
