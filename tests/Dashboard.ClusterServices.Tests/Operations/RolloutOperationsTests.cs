@@ -61,6 +61,8 @@ public class RolloutOperationsTests
         await using var h = await ServiceHarness.StartAsync();
         await h.Operations.SetImageAsync(Ns, Name, null, "docker.io/library/flask-app:2.0", null, "alice");
         await h.Cluster.KubectlAsync("rollout", "status", "deployment/flask-app", "--timeout=60s");
+        // Settled: the old pods that were still terminating have gone (status.terminatingReplicas counts them down).
+        await h.Cluster.WaitUntilAsync(async () => (await Read(h)).Status.TerminatingReplicas is null or 0, because: "no pod is terminating");
         var before = (await Read(h)).Metadata.ResourceVersion;
 
         var dry = await h.Operations.RollbackAsync(Ns, Name, 1, "alice", dryRun: true);
