@@ -21,12 +21,9 @@ public static class ChangeAuthors
             .Select(e => new TemplateChange(e.Manager, e.Operation ?? "Update", new DateTimeOffset(DateTime.SpecifyKind(e.Time!.Value, DateTimeKind.Utc))))
             .OrderByDescending(c => c.Time)];
 
-    static bool OwnsTemplate(object? fieldsV1) => fieldsV1 switch
-    {
-        JsonElement { ValueKind: JsonValueKind.Object } f => f.TryGetProperty("f:spec", out var spec) && spec.ValueKind == JsonValueKind.Object && spec.TryGetProperty("f:template", out _),
-        IDictionary<string, object> map => map.TryGetValue("f:spec", out var spec) && spec is IDictionary<string, object> s && s.ContainsKey("f:template"),
-        _ => false,
-    };
+    // KubernetesClient reads fieldsV1 (an object in its model) as a JsonElement.
+    static bool OwnsTemplate(object? fieldsV1) =>
+        fieldsV1 is JsonElement { ValueKind: JsonValueKind.Object } f && f.TryGetProperty("f:spec", out var spec) && spec.ValueKind == JsonValueKind.Object && spec.TryGetProperty("f:template", out _);
 
     /// <summary>
     /// Who made a revision. The current one is the last template write's. An older one is named only when a

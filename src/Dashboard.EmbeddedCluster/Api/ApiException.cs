@@ -32,7 +32,8 @@ public sealed class ApiException(int code, string reason, string message, JsonOb
         return status;
     }
 
-    static JsonObject DetailsFor(ResourceType type, string? name) => new()
+    /// <summary>A Status's details for an object: its name, group and resource (the plural, as kube-apiserver writes it).</summary>
+    internal static JsonObject DetailsFor(ResourceType type, string? name) => new()
     {
         ["name"] = name,
         ["group"] = type.Group.Length == 0 ? null : type.Group,

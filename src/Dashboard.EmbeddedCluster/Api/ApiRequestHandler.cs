@@ -187,14 +187,11 @@ public sealed class ApiRequestHandler(SimulatedCluster cluster, FaultInjection f
                     var gone = !options.DryRun && Api.Find(target.Type, target.Namespace, target.Name!) is null;
                     if (gone && !ReturnsDeletedObject.Contains(target.Type.Plural))
                     {
+                        var details = ApiException.DetailsFor(target.Type, target.Name);
+                        details["uid"] = result["metadata"]?["uid"]?.DeepClone();
                         await WriteJson(context, 200, new JsonObject
                         {
-                            ["kind"] = "Status", ["apiVersion"] = "v1", ["metadata"] = new JsonObject(), ["status"] = "Success",
-                            ["details"] = new JsonObject
-                            {
-                                ["name"] = target.Name, ["group"] = target.Type.Group.Length == 0 ? null : target.Type.Group, ["kind"] = target.Type.Plural,
-                                ["uid"] = result["metadata"]?["uid"]?.DeepClone(),
-                            },
+                            ["kind"] = "Status", ["apiVersion"] = "v1", ["metadata"] = new JsonObject(), ["status"] = "Success", ["details"] = details,
                         });
                         return;
                     }
@@ -227,7 +224,7 @@ public sealed class ApiRequestHandler(SimulatedCluster cluster, FaultInjection f
     {
         var query = request.Query;
         var named = query["fieldManager"].ToString();
-        var force = query["force"].Count > 0 && QueryBool(query["force"]);
+        var force = QueryBool(query["force"]);
         // As apimachinery's ValidatePatchOptions: an apply names its manager; only an apply may force.
         if (apply && named.Length == 0) throw PatchOptionsInvalid("fieldManager: Required value: is required for apply patch");
         if (!apply && query["force"].Count > 0) throw PatchOptionsInvalid("force: Forbidden: may not be specified for non-apply patch");

@@ -265,10 +265,10 @@ public sealed class ClusterApi(ObjectStore store, TimeProvider clock)
 
         // Optimistic retries on our own read-modify-write: a patch without a resourceVersion is
         // applied to whatever is current, as kube-apiserver's GuaranteedUpdate does.
+        var isApply = contentType.StartsWith("application/apply-patch", StringComparison.Ordinal);
         for (var attempt = 0; ; attempt++)
         {
             var current = store.Get(type, ns, name);
-            var isApply = contentType.StartsWith("application/apply-patch", StringComparison.Ordinal);
             if (isApply)
             {
                 if (patch is not JsonObject config) throw ApiException.BadRequest("apply patch must be an object");
@@ -391,7 +391,6 @@ public sealed class ClusterApi(ObjectStore store, TimeProvider clock)
         var meta = (JsonObject)obj["metadata"]!;
         var now = clock.GetUtcNow();
 
-
         if (type == ResourceTypes.Pods)
         {
             var grace = options.GracePeriodSeconds ?? obj["spec"]?["terminationGracePeriodSeconds"]?.ToLong() ?? 30;
@@ -445,16 +444,18 @@ public sealed class ClusterApi(ObjectStore store, TimeProvider clock)
     {
         if (ownerUid is null) return;
         foreach (var type in ResourceTypes.All.Where(t => t.Namespaced))
-            foreach (var dependent in store.OwnedBy(type, ownerUid))
-            {
-                var obj = dependent.Clone();
-                var refs = (JsonArray)obj["metadata"]!["ownerReferences"]!;
-                foreach (var r in refs.Where(r => r?["uid"]?.ToString() == ownerUid).ToList()) refs.Remove(r);
-                // An empty list is omitted, as Go's JSON omits it.
-                if (refs.Count == 0) ((JsonObject)obj["metadata"]!).Remove("ownerReferences");
-                try { store.Update(type, obj, dependent.ResourceVersion); }
-                catch (ApiException e) when (e.Code is 404 or 409) { }
-            }
+            foreach (var dependent in store.OwnedBy(type, ownerUid)) DropOwnerReference(dependent, ownerUid);
+    }
+
+    /// <summary>Takes one owner's reference off a dependent; an emptied list is omitted, as Go's JSON omits it.</summary>
+    public void DropOwnerReference(StoredObject dependent, string ownerUid)
+    {
+        var obj = dependent.Clone();
+        var refs = (JsonArray)obj["metadata"]!["ownerReferences"]!;
+        foreach (var r in refs.Where(r => r?["uid"]?.ToString() == ownerUid).ToList()) refs.Remove(r);
+        if (refs.Count == 0) ((JsonObject)obj["metadata"]!).Remove("ownerReferences");
+        try { store.Update(dependent.Type, obj, dependent.ResourceVersion); }
+        catch (ApiException e) when (e.Code is 404 or 409) { }
     }
 
     // ---------------------------------------------------------------- helpers

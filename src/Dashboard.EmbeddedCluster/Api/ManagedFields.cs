@@ -1,9 +1,9 @@
-using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Dashboard.EmbeddedCluster.Patching;
 using Dashboard.EmbeddedCluster.Protobuf;
+using Dashboard.Kubernetes;
 
 namespace Dashboard.EmbeddedCluster.Api;
 
@@ -327,7 +327,7 @@ public static class ManagedFields
 
     // ---------------------------------------------------------------- entries
 
-    static string Time(DateTime time) => time.ToUniversalTime().ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
+    static string Time(DateTime time) => ModelJson.Timestamp(new DateTimeOffset(time.ToUniversalTime(), TimeSpan.Zero));
 
     static List<Entry> Entries(JsonObject obj)
     {

@@ -16,10 +16,8 @@ public static class OpenApiSchemas
 
     static readonly Lazy<FrozenDictionary<string, string>> Descriptions = new(() =>
     {
-        using var stream = typeof(OpenApiSchemas).Assembly.GetManifestResourceStream("proto/descriptions.txt")!;
-        using var reader = new StreamReader(stream);
         var all = new Dictionary<string, string>(StringComparer.Ordinal);
-        for (var line = reader.ReadLine(); line is not null; line = reader.ReadLine())
+        foreach (var line in ProtoSchema.Read("proto/descriptions.txt").Split('\n'))
         {
             if (line.Length == 0 || line[0] == '#') continue;
             var tab = line.IndexOf('\t');

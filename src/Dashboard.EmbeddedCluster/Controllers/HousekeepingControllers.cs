@@ -144,10 +144,7 @@ public sealed class GarbageCollector(ClusterApi api)
                 // A dependent with another owner still alive only loses this reference.
                 if (refs.Count > 1)
                 {
-                    var copy = dependent.Clone();
-                    var copyRefs = (JsonArray)copy["metadata"]!["ownerReferences"]!;
-                    foreach (var r in copyRefs.Where(r => r?["uid"]?.ToString() == uid).ToList()) copyRefs.Remove(r);
-                    api.Store.Update(type, copy, dependent.ResourceVersion);
+                    api.DropOwnerReference(dependent, uid);
                     continue;
                 }
                 try { api.Delete(type, dependent.Namespace, dependent.Name); }

@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Dashboard.EmbeddedCluster.Api;
+using Dashboard.Kubernetes;
 using Google.Protobuf;
 
 namespace Dashboard.EmbeddedCluster.Protobuf;
@@ -211,7 +212,7 @@ public static class KubernetesProtobuf
             }
         if (seconds == 0 && nanos == 0) return null;
         var at = DateTimeOffset.FromUnixTimeSeconds(seconds).AddTicks(nanos / 100);
-        return at.UtcDateTime.ToString(micro ? "yyyy-MM-dd'T'HH:mm:ss.ffffff'Z'" : "yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
+        return micro ? ModelJson.MicroTimestamp(at) : ModelJson.Timestamp(at);
     }
 
     static JsonNode? IntOrString(byte[] bytes)

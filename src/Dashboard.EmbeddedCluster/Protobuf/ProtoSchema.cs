@@ -67,15 +67,17 @@ sealed partial class ProtoSchema
 
     public IEnumerable<string> Packages => _messages.Keys.Select(k => k[..k.LastIndexOf('.')]).Distinct();
 
+    /// <summary>One of the files embedded beside the proto files (<c>proto/json-fields.txt</c>, <c>proto/descriptions.txt</c>).</summary>
+    internal static string Read(string name)
+    {
+        using var stream = typeof(ProtoSchema).Assembly.GetManifestResourceStream(name) ?? throw new InvalidOperationException($"{name} is not embedded");
+        using var reader = new StreamReader(stream);
+        return reader.ReadToEnd();
+    }
+
     static ProtoSchema Load()
     {
         var assembly = typeof(ProtoSchema).Assembly;
-        string Read(string name)
-        {
-            using var stream = assembly.GetManifestResourceStream(name) ?? throw new InvalidOperationException($"{name} is not embedded");
-            using var reader = new StreamReader(stream);
-            return reader.ReadToEnd();
-        }
         var json = new Dictionary<string, string[]>(StringComparer.Ordinal);
         foreach (var line in Read("proto/json-fields.txt").Split('\n'))
         {
