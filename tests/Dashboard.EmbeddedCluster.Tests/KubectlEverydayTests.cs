@@ -91,6 +91,15 @@ public class KubectlEverydayTests
         var applied = web["metadata"]!["managedFields"]!.AsArray().Single(e => (string?)e!["operation"] == "Apply")!["fieldsV1"]!;
         Assert.Equal("""{".":{},"f:image":{},"f:name":{}}""", applied["f:spec"]!["f:template"]!["f:spec"]!["f:containers"]!["k:{\"name\":\"web\"}"]!.ToJsonString());
 
+        // A resourceVersion in the applied configuration pins it, as in any patch.
+        using (var http = new HttpClient { BaseAddress = cluster.ApiUri })
+        {
+            var stale = await http.PatchAsync("apis/apps/v1/namespaces/default/deployments/web?fieldManager=pinned",
+                new StringContent("""{"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"web","resourceVersion":"1"},"spec":{"minReadySeconds":3}}""", System.Text.Encoding.UTF8, "application/apply-patch+yaml"));
+            Assert.Equal(409, (int)stale.StatusCode);
+            Assert.Contains("the object has been modified", await stale.Content.ReadAsStringAsync());
+        }
+
         // Another manager's change to a field the applier owns: the applier loses it, and the next apply must force again.
         await Ok(cluster, "set", "image", "deployment/web", "web=nginx:1.28");
         var image = await cluster.KubectlAsync("apply", "--server-side", "-f", manifest);

@@ -274,6 +274,9 @@ public sealed class ClusterApi(ObjectStore store, TimeProvider clock)
                 if (patch is not JsonObject config) throw ApiException.BadRequest("apply patch must be an object");
                 var applier = (options.Manager ?? throw ApiException.BadRequest("fieldManager is required for apply patch")) with { Applied = config };
                 if (current is null) return Create(type, ns, (JsonObject)config.DeepClone(), options with { Manager = applier });
+                // A resourceVersion in the applied configuration is the client's precondition, as in any other patch.
+                if (config["metadata"]?["resourceVersion"]?.ToString() is { Length: > 0 } pinned && pinned != current.Object["metadata"]!["resourceVersion"]!.ToString())
+                    throw ApiException.Conflict(type, name);
                 var (merged, managedFields) = ManagedFields.Apply(type, current.Object, applier, subresource, Now);
                 merged["metadata"]!["resourceVersion"] = current.ResourceVersion.ToString(CultureInfo.InvariantCulture);
                 try { return Update(type, ns, name, merged, subresource, options with { Manager = applier, ManagedFields = managedFields }); }
